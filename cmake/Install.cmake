@@ -18,5 +18,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/actrConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/actrConfig.cmake ${PROJECT_BINARY_DIR}/actrConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/actr)
 
+# The .pc file finds the prefix relative to itself (LIBDIR may be lib or lib/<triplet>).
+file(RELATIVE_PATH ACTR_PC_PREFIX_REL "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/actr.pc.in ${PROJECT_BINARY_DIR}/actr.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/actr.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

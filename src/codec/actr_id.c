@@ -122,8 +122,10 @@ int actr_type_parse(actr_type_t *out, const char *s, size_t len, actr_error_t *e
 {
     if (!out || (!s && len))
         return ACTR_IDENT_FAIL(err, ACTR_EINVAL, "actr_type_parse: NULL argument");
+    if (!s)
+        s = ""; /* len is 0: keep pointer arithmetic and messages defined */
     /* splitn(4, ':') must give exactly 3 parts: exactly two ':' in the whole string. */
-    const char *colon1 = len ? memchr(s, ':', len) : NULL;
+    const char *colon1 = memchr(s, ':', len);
     const char *colon2 = colon1 ? memchr(colon1 + 1, ':', len - (size_t)(colon1 + 1 - s)) : NULL;
     const char *end = s + len;
     if (!colon2)
@@ -186,8 +188,10 @@ int actr_id_parse(actr_id_t *out, const char *s, size_t len, actr_error_t *err)
 {
     if (!out || (!s && len))
         return ACTR_IDENT_FAIL(err, ACTR_EINVAL, "actr_id_parse: NULL argument");
+    if (!s)
+        s = ""; /* len is 0: keep pointer arithmetic and messages defined */
     const char *end = s + len;
-    const char *at = len ? memchr(s, '@', len) : NULL;
+    const char *at = memchr(s, '@', len);
     if (!at)
         return ACTR_IDENT_FAIL(err, ACTR_EPARSE, "Invalid Actor ID format: Missing '@' separator");
     size_t serial_len = (size_t)(at - s);

@@ -41,6 +41,8 @@ int actr_route_key_split(actr_route_key_t *out, const char *s, size_t len, actr_
 {
     if (!s && len)
         return ACTR_IDENT_FAIL(err, ACTR_EINVAL, "actr_route_key_split: NULL argument");
+    if (!s)
+        s = ""; /* len is 0: keep pointer arithmetic and messages defined */
     /* Service and method contain no dots, so they follow the last two. */
     size_t dots[2] = {0, 0};
     int found = 0;

@@ -35,8 +35,10 @@ int actr_uri_parse(actr_uri_t *out, const char *s, size_t len, actr_error_t *err
 {
     if (!out || (!s && len))
         return ACTR_IDENT_FAIL(err, ACTR_EINVAL, "actr_uri_parse: NULL argument");
+    if (!s)
+        s = ""; /* len is 0: keep pointer arithmetic and messages defined */
     if (len < URI_SCHEME_LEN || memcmp(s, URI_SCHEME, URI_SCHEME_LEN) != 0) {
-        const char *colon = len ? memchr(s, ':', len) : NULL;
+        const char *colon = memchr(s, ':', len);
         size_t scheme_len = colon ? (size_t)(colon - s) : len;
         return ACTR_IDENT_FAIL(err, ACTR_EPARSE,
                                "Invalid URI scheme, expected 'actr' but got '%.*s'",

@@ -146,6 +146,7 @@ ACTR_API uint64_t actr_id_hash(const actr_id_t *id);
  * type (see actr_type_set()).
  */
 ACTR_API int actr_uri_parse(actr_uri_t *out, const char *s, size_t len, actr_error_t *err);
+/* Writes the URI; the type must pass actr_type_validate() so the text parses back. */
 ACTR_API int actr_uri_format(const actr_uri_t *uri, char *buf, size_t size, actr_error_t *err);
 
 /* ---- RPC route keys (protocol.md 2.5) ---- */

@@ -12,6 +12,12 @@ if(ACTR_SANITIZE)
   add_link_options(${ACTR_SAN_FLAGS})
 endif()
 
+if(ACTR_FUZZ)
+  # Instrument the whole library for coverage feedback; each fuzz program adds the libFuzzer main.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # Applies the project's warnings to one of our own targets (not to generated code).
 function(actr_target_warnings target)
   target_compile_options(${target} PRIVATE ${ACTR_WARNING_FLAGS})

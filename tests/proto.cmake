@@ -1,5 +1,6 @@
-# Protobuf tests: the protoc interop check (tests/proto/proto_interop.c). The round-trip test is
-# tests/unit/test_proto_roundtrip.c and needs no declaration.
+# Protobuf tests. The round-trip test is tests/unit/test_proto_roundtrip.c (picked up by itself);
+# proto_interop checks our bytes against Google's protoc (found on PATH; missing = failure).
+actr_add_test(NAME proto_interop SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/proto/proto_interop.c)
 
 # WORKAROUND until cmake/Protobuf.cmake + src/CMakeLists.txt declare it themselves: the protoc-c
 # rules are custom commands of the top-level directory, but their outputs are compiled by

@@ -10,10 +10,10 @@
 
 #include "actr/crypto.h"
 
-#define CHECK(cond)      \
-    do {                 \
-        if (!(cond))     \
-            abort();     \
+#define CHECK(cond)  \
+    do {             \
+        if (!(cond)) \
+            abort(); \
     } while (0)
 
 static void check_failure(int rc, const actr_error_t *err)

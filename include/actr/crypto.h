@@ -107,10 +107,12 @@ ACTR_API void actr_signing_key_free(actr_signing_key_t *key);
 /*
  * Manufacturer key file: JSON {"private_key": std base64 of the 32-byte seed, "public_key": std
  * base64 of the 32-byte key, "created_at": RFC 3339 UTC, "note": text}. Loading requires both
- * keys and checks that public_key belongs to the seed; other fields are ignored. source names the
- * input in error messages (a path, or e.g. "<memory>"). Errors: ACTR_ENOTFOUND, ACTR_EPERM,
- * ACTR_EIO, ACTR_ETOOBIG (over 64 KiB), ACTR_EPARSE (syntax, field type, base64, length),
- * ACTR_ESIGNATURE (public_key does not match), ACTR_ENOMEM; err says which file and field.
+ * keys and checks that public_key belongs to the seed; other fields are ignored. Parsing is as
+ * strict as the reference's serde: trailing text, repeated key fields and NUL characters are
+ * refused. source names the input in error messages (NULL: "<memory>"). Errors: ACTR_ENOTFOUND,
+ * ACTR_EPERM, ACTR_EIO, ACTR_EINVAL (not a regular file), ACTR_ETOOBIG (over 64 KiB),
+ * ACTR_EPARSE (syntax, field type, base64, length), ACTR_ESIGNATURE (public_key does not match),
+ * ACTR_ENOMEM; err says which file and field.
  */
 ACTR_API int actr_keyfile_load(const char *path, actr_signing_key_t **out, actr_error_t *err);
 ACTR_API int actr_keyfile_parse(const char *json, size_t len, const char *source,
@@ -135,8 +137,9 @@ ACTR_API int actr_pubkey_file_load(const char *path, uint8_t pub[ACTR_ED25519_PU
 ACTR_API int actr_pubkey_file_parse(const char *json, size_t len, const char *source,
                                     uint8_t pub[ACTR_ED25519_PUBLIC_KEY_LEN], actr_error_t *err);
 /* Writes {"public_key", "key_id"} with mode 0644, atomically, like actr_keyfile_write(). */
-ACTR_API int actr_pubkey_file_write(const char *path, const uint8_t pub[ACTR_ED25519_PUBLIC_KEY_LEN],
-                                    unsigned flags, actr_error_t *err);
+ACTR_API int actr_pubkey_file_write(const char *path,
+                                    const uint8_t pub[ACTR_ED25519_PUBLIC_KEY_LEN], unsigned flags,
+                                    actr_error_t *err);
 
 /* ---- Provider interface ------------------------------------------------------------------- */
 

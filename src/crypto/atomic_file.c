@@ -74,8 +74,8 @@ static int fill_temp(int fd, const void *data, size_t len, mode_t mode)
     return rc;
 }
 
-int actr_atomic_write_file(const char *path, const void *data, size_t len, mode_t mode,
-                           int replace, actr_error_t *err)
+int actr_atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, int replace,
+                           actr_error_t *err)
 {
     if (!path || !*path || (!data && len > 0))
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "no file path given");

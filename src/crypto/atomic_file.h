@@ -14,7 +14,7 @@
  * fsynced. On failure path is unchanged and the temporary file is gone. ACTR_ENOTFOUND (no such
  * directory), ACTR_EPERM, ACTR_EEXIST or ACTR_EIO, with the path and reason in err.
  */
-int actr_atomic_write_file(const char *path, const void *data, size_t len, mode_t mode,
-                           int replace, actr_error_t *err);
+int actr_atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, int replace,
+                           actr_error_t *err);
 
 #endif /* ACTR_CRYPTO_ATOMIC_FILE_H */

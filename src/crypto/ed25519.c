@@ -115,7 +115,8 @@ int actr_signing_key_sign(const actr_signing_key_t *key, const void *msg, size_t
     return ok ? 0 : ACTR_EINTERNAL;
 }
 
-void actr_signing_key_public(const actr_signing_key_t *key, uint8_t pub[ACTR_ED25519_PUBLIC_KEY_LEN])
+void actr_signing_key_public(const actr_signing_key_t *key,
+                             uint8_t pub[ACTR_ED25519_PUBLIC_KEY_LEN])
 {
     if (key && pub)
         memcpy(pub, key->pub, sizeof key->pub);

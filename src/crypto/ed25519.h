@@ -8,7 +8,8 @@
  * Copies the 32-byte seed out of key. Only the key-file writer may call this: it is the one
  * place where private key bytes leave the library (platform.md §5.2). Wipe seed after use.
  */
-int actr_signing_key_export_seed(const actr_signing_key_t *key, uint8_t seed[ACTR_ED25519_SEED_LEN]);
+int actr_signing_key_export_seed(const actr_signing_key_t *key,
+                                 uint8_t seed[ACTR_ED25519_SEED_LEN]);
 
 /*
  * OpenSSL's own Ed25519 verification, without the strict checks of actr_ed25519_verify(). Tests

@@ -57,9 +57,8 @@ static const actr_crypto_provider_t *pick(const actr_crypto_provider_t *p)
     return p ? p : &openssl_provider;
 }
 
-int actr_crypto_ed25519_verify(const actr_crypto_provider_t *p, const uint8_t *pub,
-                               size_t pub_len, const void *msg, size_t msg_len,
-                               const uint8_t *sig, size_t sig_len)
+int actr_crypto_ed25519_verify(const actr_crypto_provider_t *p, const uint8_t *pub, size_t pub_len,
+                               const void *msg, size_t msg_len, const uint8_t *sig, size_t sig_len)
 {
     p = pick(p);
     return p->ed25519_verify ? p->ed25519_verify(p->self, pub, pub_len, msg, msg_len, sig, sig_len)

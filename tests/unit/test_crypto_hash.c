@@ -122,7 +122,8 @@ static void build(uint8_t *out, size_t len, uint8_t byte, const char *text)
 static const hmac_case_t hmac_cases[] = {
     {20, 0x0b, NULL, 8, 0, "Hi There", "b617318655057264e28bc0b6fb378c8ef146be00",
      "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
-    {4, 0, "Jefe", 28, 0, "what do ya want for nothing?", "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+    {4, 0, "Jefe", 28, 0, "what do ya want for nothing?",
+     "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
     {20, 0xaa, NULL, 50, 0xdd, NULL, "125d7342b9ac11cd91a39af48aa17b4f63f175d3",
      "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
@@ -139,8 +140,8 @@ static const hmac_case_t hmac_cases[] = {
      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
     {131, 0xaa, NULL, 152, 0,
      "This is a test using a larger than block-size key and a larger than block-size data. The "
-     "key needs to be hashed before being used by the HMAC algorithm.", NULL,
-     "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
+     "key needs to be hashed before being used by the HMAC algorithm.",
+     NULL, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
 };
 
 static void test_hmac_rfc_vectors(void **state)

@@ -207,20 +207,24 @@ static const bad_case_t bad_key_files[] = {
     {"{\"private_key\": \"not base64!\", \"public_key\": \"" PUB1_B64 "\"}", ACTR_EPARSE,
      "\"private_key\" is not valid standard base64"},
     /* URL-safe alphabet and missing padding are not the standard encoding. */
-    {"{\"private_key\": \"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\", \"public_key\": \"" PUB1_B64
-     "\"}", ACTR_EPARSE, "\"private_key\" is not valid standard base64"},
-    {"{\"private_key\": \"" SEED1_B64 "\", \"public_key\": \"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}",
+    {"{\"private_key\": \"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\", \"public_key\": "
+     "\"" PUB1_B64 "\"}",
+     ACTR_EPARSE, "\"private_key\" is not valid standard base64"},
+    {"{\"private_key\": \"" SEED1_B64
+     "\", \"public_key\": \"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}",
      ACTR_EPARSE, "\"public_key\" is not valid standard base64"},
-    {"{\"private_key\": \"nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyufw==\", \"public_key\": \"" PUB1_B64
-     "\"}", ACTR_EPARSE, "\"private_key\" must decode to 32 bytes, got 31"},
+    {"{\"private_key\": \"nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyufw==\", \"public_key\": "
+     "\"" PUB1_B64 "\"}",
+     ACTR_EPARSE, "\"private_key\" must decode to 32 bytes, got 31"},
     {"{\"private_key\": \"" SEED1_B64 SEED1_B64 "\", \"public_key\": \"" PUB1_B64 "\"}",
      ACTR_EPARSE, "\"private_key\" must decode to 32 bytes, got more than 48"},
     {"{\"public_key\": \"" PUB1_B64 "\"}", ACTR_EPARSE, "\"private_key\" is missing"},
     {"{\"private_key\": \"" SEED1_B64 "\"}", ACTR_EPARSE, "\"public_key\" is missing"},
     {"{\"private_key\": 42, \"public_key\": \"" PUB1_B64 "\"}", ACTR_EPARSE,
      "\"private_key\" is not a string"},
-    {"{\"private_key\": \"" SEED1_B64 "\", \"private_key\": \"" SEED1_B64 "\", \"public_key\": \"" PUB1_B64
-     "\"}", ACTR_EPARSE, "\"private_key\" appears more than once"},
+    {"{\"private_key\": \"" SEED1_B64 "\", \"private_key\": \"" SEED1_B64
+     "\", \"public_key\": \"" PUB1_B64 "\"}",
+     ACTR_EPARSE, "\"private_key\" appears more than once"},
     {"private_key = \"" SEED1_B64 "\"", ACTR_EPARSE, "not valid JSON"},
     {"{\"private_key\": \"" SEED1_B64 "\",", ACTR_EPARSE, "not valid JSON"},
     {"[\"" SEED1_B64 "\"]", ACTR_EPARSE, "not a JSON object"},
@@ -229,8 +233,8 @@ static const bad_case_t bad_key_files[] = {
     {"{\"private_key\": \"" SEED1_B64 "\", \"public_key\": \"" PUB1_B64 "\"} {}", ACTR_EPARSE,
      "not valid JSON"},
     /* cJSON would cut the string at the NUL and accept the key. */
-    {"{\"private_key\": \"" SEED1_B64 "\\u0000!\", \"public_key\": \"" PUB1_B64 "\"}",
-     ACTR_EPARSE, "contains a NUL character"},
+    {"{\"private_key\": \"" SEED1_B64 "\\u0000!\", \"public_key\": \"" PUB1_B64 "\"}", ACTR_EPARSE,
+     "contains a NUL character"},
 };
 
 static void test_bad_key_files_have_distinct_clear_errors(void **state)
@@ -242,9 +246,9 @@ static void test_bad_key_files_have_distinct_clear_errors(void **state)
         const bad_case_t *c = &bad_key_files[i];
         actr_signing_key_t *key = (actr_signing_key_t *)1; /* must come back NULL */
         actr_error_t err;
-        assert_int_equal(actr_keyfile_parse(c->json, strlen(c->json), "/etc/actr/dev-key.json",
-                                            &key, &err),
-                         c->code);
+        assert_int_equal(
+            actr_keyfile_parse(c->json, strlen(c->json), "/etc/actr/dev-key.json", &key, &err),
+            c->code);
         assert_null(key);
         assert_int_equal(err.code, c->code);
         print_message("  -> %s\n", err.message);
@@ -322,14 +326,18 @@ static void test_pubkey_file(void **state)
     assert_int_equal(actr_pubkey_file_parse(zero, sizeof zero - 1, NULL, got, NULL), 0);
 
     actr_error_t err;
-    static const char off_curve[] = "{\"public_key\": \"AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}";
+    static const char off_curve[] =
+        "{\"public_key\": \"AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}";
     assert_int_equal(actr_pubkey_file_parse(off_curve, sizeof off_curve - 1, "pk.json", got, &err),
                      ACTR_EPARSE);
-    assert_string_equal(err.message, "pk.json: field \"public_key\" is not a valid Ed25519 public key");
-    static const char short_key[] = "{\"public_key\": \"nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyufw==\"}";
+    assert_string_equal(err.message,
+                        "pk.json: field \"public_key\" is not a valid Ed25519 public key");
+    static const char short_key[] =
+        "{\"public_key\": \"nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyufw==\"}";
     assert_int_equal(actr_pubkey_file_parse(short_key, sizeof short_key - 1, NULL, got, &err),
                      ACTR_EPARSE);
-    assert_string_equal(err.message, "<memory>: field \"public_key\" must decode to 32 bytes, got 31");
+    assert_string_equal(err.message,
+                        "<memory>: field \"public_key\" must decode to 32 bytes, got 31");
 }
 
 static void test_write_into_missing_directory(void **state)

@@ -12,8 +12,8 @@
 /* RFC 8032 TEST 2. */
 #define SEED2 "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"
 #define PUB2 "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
-#define SIG2                                                                                       \
-    "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"                             \
+#define SIG2                                                           \
+    "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da" \
     "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"
 
 static void test_default_provider_matches_free_functions(void **state)
@@ -35,8 +35,7 @@ static void test_default_provider_matches_free_functions(void **state)
     const uint8_t msg[] = {0x72};
     assert_int_equal(actr_crypto_ed25519_verify(p, pub, 32, msg, 1, want_sig, 64), 0);
     want_sig[0] ^= 1;
-    assert_int_equal(actr_crypto_ed25519_verify(p, pub, 32, msg, 1, want_sig, 64),
-                     ACTR_ESIGNATURE);
+    assert_int_equal(actr_crypto_ed25519_verify(p, pub, 32, msg, 1, want_sig, 64), ACTR_ESIGNATURE);
     assert_int_equal(actr_crypto_ed25519_verify(p, pub, 31, msg, 1, want_sig, 64), ACTR_EINVAL);
     want_sig[0] ^= 1;
 

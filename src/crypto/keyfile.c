@@ -15,7 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "base/base64.h"
-#include "crypto/atomic_file.h"
+#include "base/atomic_file.h"
 #include "crypto/ed25519.h"
 
 /* Key files are a few hundred bytes; anything this large is not one. */

@@ -1,6 +1,6 @@
 /* atomic_file.h - write a small file so that readers see either nothing or all of it. */
-#ifndef ACTR_CRYPTO_ATOMIC_FILE_H
-#define ACTR_CRYPTO_ATOMIC_FILE_H
+#ifndef ACTR_BASE_ATOMIC_FILE_H
+#define ACTR_BASE_ATOMIC_FILE_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -17,4 +17,4 @@
 int actr_atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, int replace,
                            actr_error_t *err);
 
-#endif /* ACTR_CRYPTO_ATOMIC_FILE_H */
+#endif /* ACTR_BASE_ATOMIC_FILE_H */

@@ -1,5 +1,5 @@
 /* atomic_file.c - temp file + fsync + link/rename + directory fsync (see atomic_file.h). */
-#include "crypto/atomic_file.h"
+#include "base/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -589,6 +589,9 @@ static void test_unknown_fields_are_skipped(void **state)
     assert_string_equal(env->metadata[0]->value, "v");
     assert_true(env->has_direction);
     assert_int_equal(env->direction, 9); /* kept; the router drops it */
+    /* Unknown fields are kept for re-encoding (fields 50-53, 3 in the entry); groups are not. */
+    assert_int_equal(env->base.n_unknown_fields, 4);
+    assert_int_equal(env->metadata[0]->base.n_unknown_fields, 1);
     actr_pb_free(env);
 
     /* Cut before the group: request_id is missing now and defaults to "". */

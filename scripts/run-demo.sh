@@ -3,5 +3,6 @@
 # grow it into a local actrd with actors talking.
 set -euo pipefail
 build=${1:-build}
-"$build"/bin/actr version
-"$build"/bin/actrd --version
+echo "== Hyper $("$build"/bin/actr version)"
+echo "== foundation: identities, keys, buffers, logging"
+"$build"/bin/foundation-demo

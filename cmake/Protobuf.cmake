@@ -8,6 +8,7 @@ file(MAKE_DIRECTORY ${ACTR_PROTO_GEN_DIR})
 
 file(GLOB_RECURSE ACTR_PROTO_FILES CONFIGURE_DEPENDS ${ACTR_PROTO_DIR}/*.proto)
 set(ACTR_PROTO_SOURCES "")
+set(ACTR_PROTO_OUTPUTS "")
 foreach(proto ${ACTR_PROTO_FILES})
   file(RELATIVE_PATH rel ${ACTR_PROTO_DIR} ${proto})
   string(REGEX REPLACE "\\.proto$" "" stem ${rel})
@@ -20,4 +21,9 @@ foreach(proto ${ACTR_PROTO_FILES})
     COMMENT "protoc-c ${rel}"
     VERBATIM)
   list(APPEND ACTR_PROTO_SOURCES ${out_c})
+  list(APPEND ACTR_PROTO_OUTPUTS ${out_c} ${out_h})
 endforeach()
+
+# The rules above belong to this (top-level) directory, but libactr compiles their outputs in src/;
+# a target here that owns the outputs lets src/ depend on it so they are generated first.
+add_custom_target(actr_proto_generate DEPENDS ${ACTR_PROTO_OUTPUTS})

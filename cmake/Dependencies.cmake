@@ -9,6 +9,8 @@ pkg_check_modules(LIBZIP     REQUIRED IMPORTED_TARGET libzip)
 pkg_check_modules(CJSON      REQUIRED IMPORTED_TARGET libcjson)
 pkg_check_modules(LIBUV      REQUIRED IMPORTED_TARGET libuv)
 pkg_check_modules(LIBCURL    REQUIRED IMPORTED_TARGET libcurl)
+# WebSocket + HTTP on the libuv loop (needs libwebsockets-evlib-uv at run time, see LOOP-NOTES).
+pkg_check_modules(LWS        REQUIRED IMPORTED_TARGET libwebsockets)
 
 if(ACTR_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
@@ -18,6 +20,6 @@ endif()
 set(ACTR_DEP_TARGETS
     OpenSSL::Crypto OpenSSL::SSL
     PkgConfig::PROTOBUF_C PkgConfig::SQLITE3 PkgConfig::LIBZIP PkgConfig::CJSON
-    PkgConfig::LIBUV PkgConfig::LIBCURL
+    PkgConfig::LIBUV PkgConfig::LIBCURL PkgConfig::LWS
     Threads::Threads m)
-set(ACTR_PC_REQUIRES_PRIVATE "libcrypto libssl libprotobuf-c sqlite3 libzip libcjson libuv libcurl")
+set(ACTR_PC_REQUIRES_PRIVATE "libcrypto libssl libprotobuf-c sqlite3 libzip libcjson libuv libcurl libwebsockets")

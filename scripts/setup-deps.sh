@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config clang lld libclang-rt-14-dev
   # libraries linked by libactr
   libssl-dev libsqlite3-dev libzip-dev libcjson-dev libuv1-dev libcurl4-openssl-dev
-  libprotobuf-c-dev protobuf-c-compiler
+  libprotobuf-c-dev protobuf-c-compiler libwebsockets-dev libwebsockets-evlib-uv
   # tests: runner, protobuf interop, package tools, unicode data for name tables
   libcmocka-dev protobuf-compiler zip unzip python3 python3-websockets unicode-data
 )

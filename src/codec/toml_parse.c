@@ -4,10 +4,10 @@
  * which tables may be defined or extended where.
  *
  * Those rules are kept with flags on each table (toml_internal.h): a table created as a prefix
- * of a header is IMPLICIT and may be defined by its own header later; a header DEFINES a table
- * once; a table created by a dotted key is DOTTED and only dotted keys may add to it (headers
- * may still define sub-tables below it); an INLINE table is sealed once closed. Arrays built
- * from [[headers]] are OF_TABLES; array literals can never be appended to.
+ * of a header is IMPLICIT and may be defined later, by its own header or by dotted keys; a
+ * header DEFINES a table once; a table created by a dotted key is DOTTED and only dotted keys
+ * may add to it (headers may still define sub-tables below it); an INLINE table is sealed once
+ * closed. Arrays built from [[headers]] are OF_TABLES; array literals can never be appended to.
  */
 #include "codec/toml_internal.h"
 
@@ -156,6 +156,10 @@ static int enter_dotted(toml_parser_t *p, actr_toml_value_t *table, size_t index
     actr_toml_value_t *child = actr_toml_table_find(table, part->name, part->len);
     if (!child)
         return add_table(p, table, index, TOML_TABLE_DOTTED, out);
+    /* A table only implied by a header has not been defined yet: dotted keys may define it
+     * (as toml-test's reference and tomli do), after which no header may. */
+    if (child->type == ACTR_TOML_TABLE && child->flags == TOML_TABLE_IMPLICIT)
+        child->flags = TOML_TABLE_DOTTED;
     bool extendable = child->type == ACTR_TOML_TABLE && (child->flags & TOML_TABLE_DOTTED) &&
                       !(child->flags & TOML_TABLE_INLINE);
     if (!extendable) {

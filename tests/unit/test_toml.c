@@ -247,6 +247,39 @@ static void test_errors_say_where(void **state)
     expect_rejected("= 1\n");
 }
 
+static void test_table_definition_rules(void **state)
+{
+    (void)state;
+    /* A table that a header only implied may be defined once, by a header or by dotted keys. */
+    actr_toml_value_t *root = parse_ok("[a.b.c]\nz = 9\n[a]\nb.d = 1\n");
+    assert_non_null(actr_toml_get_path(root, "a.b.c.z"));
+    assert_non_null(actr_toml_get_path(root, "a.b.d"));
+    actr_toml_free(root);
+    expect_rejected("[a.b.c]\n[a]\nb.d = 1\n[a.b]\n");
+    root = parse_ok("[x.y]\n[x]\n");
+    assert_int_equal(actr_toml_line(actr_toml_get(root, "x")), 2);
+    actr_toml_free(root);
+    expect_rejected("[x]\n[x.y]\n[x]\n");
+    /* Headers may add sub-tables below a dotted table but not redefine it. */
+    root = parse_ok("[a]\nb.c = 1\n[a.b.d]\ne = 2\n");
+    assert_non_null(actr_toml_get_path(root, "a.b.d.e"));
+    actr_toml_free(root);
+    expect_rejected("[a]\nb.c = 1\n[a.b]\n");
+    /* A header below an array of tables goes into its latest element. */
+    root = parse_ok("[[srv]]\n[srv.tls]\non = 1\n[[srv]]\n[srv.tls]\non = 2\n");
+    int64_t on;
+    assert_int_equal(actr_toml_array_size(actr_toml_get(root, "srv")), 2);
+    assert_int_equal(
+        actr_toml_as_int(actr_toml_get_path(actr_toml_array_at(actr_toml_get(root, "srv"), 1),
+                                            "tls.on"),
+                         &on),
+        0);
+    assert_int_equal(on, 2);
+    actr_toml_free(root);
+    expect_rejected("[[srv]]\n[srv]\n");
+    expect_rejected("a = {b = 1}\na.c = 2\n");
+}
+
 static void test_text_need_not_be_terminated(void **state)
 {
     (void)state;
@@ -372,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_insertion_order_kept),
         cmocka_unit_test(test_values_know_their_position),
         cmocka_unit_test(test_errors_say_where),
+        cmocka_unit_test(test_table_definition_rules),
         cmocka_unit_test(test_text_need_not_be_terminated),
         cmocka_unit_test(test_depth_is_capped),
         cmocka_unit_test(test_strings_may_hold_nul),

@@ -1,0 +1,80 @@
+/* fsutil.c - mkdir -p for store and data directories (see fsutil.h). */
+#include "platform/storage/fsutil.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int actr_storage_errno_code(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+        return ACTR_ENOTFOUND;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return ACTR_EPERM;
+    case EEXIST:
+        return ACTR_EEXIST;
+    case ENOMEM:
+        return ACTR_ENOMEM;
+    default:
+        return ACTR_EIO;
+    }
+}
+
+/* Creates one directory; an existing directory is fine, anything else existing is not. */
+static int mkdir_one(const char *dir, mode_t mode, actr_error_t *err)
+{
+    if (mkdir(dir, mode) == 0)
+        return 0;
+    int e = errno;
+    struct stat st;
+    if (e == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    if (e == EEXIST)
+        return actr_error_set(err, ACTR_EIO, ACTR_KIND_CLIENT, 0,
+                              "cannot create directory %s: exists and is not a directory", dir);
+    int code = actr_storage_errno_code(e);
+    return actr_error_set(err, code, code == ACTR_EIO ? ACTR_KIND_INTERNAL : ACTR_KIND_CLIENT, 0,
+                          "cannot create directory %s: %s", dir, strerror(e));
+}
+
+int actr_storage_mkdirs(const char *path, mode_t mode, actr_error_t *err)
+{
+    if (!path || !*path)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "no directory given");
+    char *copy = strdup(path);
+    if (!copy)
+        return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
+    int rc = 0;
+    /* Each '/' after the first character ends an ancestor; the loop visits each byte once. */
+    for (char *p = copy + 1; rc == 0 && *p; p++) {
+        if (*p != '/' || p[-1] == '/')
+            continue;
+        *p = '\0';
+        rc = mkdir_one(copy, mode, err);
+        *p = '/';
+    }
+    if (rc == 0)
+        rc = mkdir_one(copy, mode, err);
+    free(copy);
+    return rc;
+}
+
+int actr_storage_mkdirs_parent(const char *path, mode_t mode, actr_error_t *err)
+{
+    if (!path || !*path)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "no path given");
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return 0; /* relative file in the working directory, or a file directly under "/" */
+    char *dir = strndup(path, (size_t)(slash - path));
+    if (!dir)
+        return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
+    int rc = actr_storage_mkdirs(dir, mode, err);
+    free(dir);
+    return rc;
+}

@@ -13,7 +13,7 @@ void actr_hex_encode(const uint8_t *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
-static int hex_value(char c)
+int actr_hex_digit_value(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -33,7 +33,7 @@ int actr_hex_decode(const char *in, size_t len, uint8_t *out, size_t out_cap, si
     if (len / 2 > out_cap)
         return ACTR_ERANGE;
     for (size_t i = 0; i < len; i += 2) {
-        int hi = hex_value(in[i]), lo = hex_value(in[i + 1]);
+        int hi = actr_hex_digit_value(in[i]), lo = actr_hex_digit_value(in[i + 1]);
         if (hi < 0 || lo < 0)
             return ACTR_EPARSE;
         out[i / 2] = (uint8_t)(hi << 4 | lo);

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Value of one hex digit (either case), or -1 for any other character. */
+int actr_hex_digit_value(int c);
+
 /* Writes 2*len lowercase hex digits and a NUL to out (which holds 2*len+1 bytes). */
 void actr_hex_encode(const uint8_t *in, size_t len, char *out);
 

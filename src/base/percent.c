@@ -1,5 +1,6 @@
 /* percent.c - form-urlencoded encode/decode and a query-string iterator. */
 #include "base/percent.h"
+#include "base/hex.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,17 +12,6 @@ static int is_unreserved(uint8_t c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
            c == '*' || c == '-' || c == '.' || c == '_';
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Encoded size of src without the NUL; ACTR_ERANGE if it does not fit in size_t. */
@@ -102,8 +92,8 @@ static int decode_one(const char *src, size_t len, size_t *i, uint8_t *byte)
     } else if (c == '%') {
         if (len - *i < 3)
             return ACTR_EPARSE;
-        int hi = hex_value(src[*i + 1]);
-        int lo = hex_value(src[*i + 2]);
+        int hi = actr_hex_digit_value(src[*i + 1]);
+        int lo = actr_hex_digit_value(src[*i + 2]);
         if (hi < 0 || lo < 0)
             return ACTR_EPARSE;
         *byte = (uint8_t)(hi << 4 | lo);

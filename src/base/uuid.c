@@ -1,5 +1,6 @@
 /* uuid.c - version 4 UUIDs from getrandom(2) and their canonical text form. */
 #include "base/uuid.h"
+#include "base/hex.h"
 
 #include <string.h>
 
@@ -37,17 +38,6 @@ void actr_uuid_format(const actr_uuid_t *uuid, char out[ACTR_UUID_STR_LEN + 1])
     *p = '\0';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int actr_uuid_parse(const char *text, size_t len, actr_uuid_t *out)
 {
     if (!text || !out)
@@ -59,8 +49,8 @@ int actr_uuid_parse(const char *text, size_t len, actr_uuid_t *out)
     for (int i = 0; i < 16; i++) {
         if (dash_before(i) && *p++ != '-')
             return ACTR_EPARSE;
-        int hi = hex_value(p[0]);
-        int lo = hex_value(p[1]);
+        int hi = actr_hex_digit_value(p[0]);
+        int lo = actr_hex_digit_value(p[1]);
         if (hi < 0 || lo < 0)
             return ACTR_EPARSE;
         tmp.bytes[i] = (uint8_t)(hi << 4 | lo);

@@ -10,18 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "codec/identity_internal.h"
-
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 99;
-}
 
 int actr_ident_parse_uint(const char *s, size_t len, unsigned radix, uint64_t max, uint64_t *out)
 {
@@ -34,8 +24,8 @@ int actr_ident_parse_uint(const char *s, size_t len, unsigned radix, uint64_t ma
         return ACTR_EINVAL;
     uint64_t value = 0;
     for (size_t i = 0; i < len; i++) {
-        int d = digit_value(s[i]);
-        if (d >= (int)radix)
+        int d = actr_hex_digit_value((unsigned char)s[i]);
+        if (d < 0 || d >= (int)radix)
             return ACTR_EINVAL;
         if (value > (max - (uint64_t)d) / radix)
             return ACTR_ERANGE;

@@ -129,19 +129,6 @@ static inline bool toml_is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-/* Value of a hexadecimal digit (either case), or 16 for any other character, so that
- * `toml_digit_value(c) < base` tests a digit of base 2, 8, 10 or 16. */
-static inline int toml_digit_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 16;
-}
-
 void actr_toml_parser_init(toml_parser_t *p, const char *text, size_t len, toml_arena_t *arena,
                            actr_error_t *err);
 void actr_toml_parser_release(toml_parser_t *p);

@@ -9,6 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
+
+static bool is_digit_of_base(int c, int base)
+{
+    int value = actr_hex_digit_value(c);
+    return value >= 0 && value < base;
+}
+
 /* Characters that can belong to a number, so the whole token is judged at once. */
 static bool is_number_char(int c)
 {
@@ -25,7 +33,7 @@ static size_t digit_run(const char *s, size_t len, int base)
     size_t i = 0;
     bool need_digit = true; /* at the start and after an underscore */
     for (; i < len; i++) {
-        if (toml_digit_value((unsigned char)s[i]) < base)
+        if (is_digit_of_base((unsigned char)s[i], base))
             need_digit = false;
         else if (s[i] == '_' && !need_digit)
             need_digit = true;
@@ -55,7 +63,7 @@ static int accumulate(toml_parser_t *p, const number_token_t *tok, const char *s
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '_')
             continue;
-        uint64_t digit = (uint64_t)toml_digit_value((unsigned char)s[i]);
+        uint64_t digit = (uint64_t)actr_hex_digit_value((unsigned char)s[i]);
         if (value > (limit - digit) / (uint64_t)base)
             return fail_token(p, tok, "integer does not fit in 64 bits");
         value = value * (uint64_t)base + digit;
@@ -74,7 +82,7 @@ static int parse_prefixed_integer(toml_parser_t *p, const number_token_t *tok, i
                           base == 16  ? "bad hexadecimal digits"
                           : base == 8 ? "bad octal digits"
                                       : "bad binary digits");
-    uint64_t magnitude;
+    uint64_t magnitude = 0;
     int rc = accumulate(p, tok, digits, len, base, INT64_MAX, &magnitude);
     if (rc < 0)
         return rc;
@@ -142,7 +150,7 @@ static int parse_decimal(toml_parser_t *p, const number_token_t *tok, bool negat
     }
     /* The magnitude of INT64_MIN is one more than INT64_MAX. */
     uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    uint64_t magnitude;
+    uint64_t magnitude = 0;
     int rc = accumulate(p, tok, s + start, int_len, 10, limit, &magnitude);
     if (rc < 0)
         return rc;

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "base/hex.h"
+
 static size_t utf8_encode(uint32_t cp, char out[4])
 {
     if (cp < 0x80) {
@@ -36,8 +38,8 @@ static int scan_unicode_escape(toml_parser_t *p, size_t digits)
 {
     uint32_t cp = 0;
     for (size_t i = 0; i < digits; i++) {
-        int v = toml_digit_value(toml_peek(p, 2 + i));
-        if (v >= 16)
+        int v = actr_hex_digit_value(toml_peek(p, 2 + i));
+        if (v < 0)
             return actr_toml_fail(p, "\\%c escape needs %zu hexadecimal digits",
                                   digits == 4 ? 'u' : 'U', digits);
         cp = (cp << 4) | (uint32_t)v;

@@ -1,5 +1,6 @@
 /* atomic_file.c - temp file + fsync + link/rename + directory fsync (see atomic_file.h). */
 #include "base/atomic_file.h"
+#include "base/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,26 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int errno_code(int e)
-{
-    switch (e) {
-    case ENOENT:
-    case ENOTDIR:
-        return ACTR_ENOTFOUND;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        return ACTR_EPERM;
-    case EEXIST:
-        return ACTR_EEXIST;
-    default:
-        return ACTR_EIO;
-    }
-}
-
 static int fail(actr_error_t *err, const char *path, const char *what, int e)
 {
-    int code = errno_code(e);
+    int code = actr_errno_code(e);
     return actr_error_set(err, code, code == ACTR_EIO ? ACTR_KIND_INTERNAL : ACTR_KIND_CLIENT, 0,
                           "%s: %s: %s", path, what, strerror(e));
 }

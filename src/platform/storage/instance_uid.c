@@ -17,7 +17,7 @@
 
 #include "base/uuid.h"
 #include "base/atomic_file.h"
-#include "platform/storage/fsutil.h"
+#include "base/fsutil.h"
 
 /* A valid file is 36 bytes plus whitespace; anything longer than this is damaged. */
 #define UID_FILE_MAX 256
@@ -37,7 +37,7 @@ static int read_small(const char *path, char *buf, size_t cap, size_t *len, actr
         int e = errno;
         if (e == ENOENT)
             return ACTR_ENOTFOUND;
-        int code = actr_storage_errno_code(e);
+        int code = actr_errno_code(e);
         return actr_error_set(err, code, ACTR_KIND_CLIENT, 0, "cannot read %s: %s", path,
                               strerror(e));
     }
@@ -91,7 +91,7 @@ int actr_instance_uid_load(const char *data_dir, char out[ACTR_INSTANCE_UID_LEN 
     if (!data_dir || !*data_dir || !out)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "no data_dir given");
     out[0] = '\0';
-    int rc = actr_storage_mkdirs(data_dir, 0700, err);
+    int rc = actr_mkdirs(data_dir, 0700, err);
     if (rc != 0)
         return rc;
     size_t size = strlen(data_dir) + sizeof "/" ACTR_INSTANCE_UID_FILE;

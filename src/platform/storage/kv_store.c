@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "codec/identity_internal.h"
-#include "platform/storage/fsutil.h"
+#include "base/fsutil.h"
 
 /* How many bytes of a key an error message quotes. */
 #define KEY_QUOTE_MAX 64
@@ -194,7 +194,7 @@ static int precreate(const char *path, actr_error_t *err)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         int e = errno;
-        int code = actr_storage_errno_code(e);
+        int code = actr_errno_code(e);
         return actr_error_set(err, code, code == ACTR_EIO ? ACTR_KIND_INTERNAL : ACTR_KIND_CLIENT,
                               0, "cannot open kv store %s: %s", path, strerror(e));
     }
@@ -254,7 +254,7 @@ int actr_kv_store_open(const char *path, actr_kv_store_t **out, actr_error_t *er
         *out = NULL;
     if (!path || !*path || !out)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "kv open: no path given");
-    int rc = actr_storage_mkdirs_parent(path, 0700, err);
+    int rc = actr_mkdirs_parent(path, 0700, err);
     if (rc != 0)
         return rc;
     if ((rc = precreate(path, err)) != 0)

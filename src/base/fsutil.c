@@ -1,12 +1,12 @@
-/* fsutil.c - mkdir -p for store and data directories (see fsutil.h). */
-#include "platform/storage/fsutil.h"
+/* fsutil.c - errno mapping and mkdir -p (see fsutil.h). */
+#include "base/fsutil.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-int actr_storage_errno_code(int e)
+int actr_errno_code(int e)
 {
     switch (e) {
     case ENOENT:
@@ -37,12 +37,12 @@ static int mkdir_one(const char *dir, mode_t mode, actr_error_t *err)
     if (e == EEXIST)
         return actr_error_set(err, ACTR_EIO, ACTR_KIND_CLIENT, 0,
                               "cannot create directory %s: exists and is not a directory", dir);
-    int code = actr_storage_errno_code(e);
+    int code = actr_errno_code(e);
     return actr_error_set(err, code, code == ACTR_EIO ? ACTR_KIND_INTERNAL : ACTR_KIND_CLIENT, 0,
                           "cannot create directory %s: %s", dir, strerror(e));
 }
 
-int actr_storage_mkdirs(const char *path, mode_t mode, actr_error_t *err)
+int actr_mkdirs(const char *path, mode_t mode, actr_error_t *err)
 {
     if (!path || !*path)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "no directory given");
@@ -64,7 +64,7 @@ int actr_storage_mkdirs(const char *path, mode_t mode, actr_error_t *err)
     return rc;
 }
 
-int actr_storage_mkdirs_parent(const char *path, mode_t mode, actr_error_t *err)
+int actr_mkdirs_parent(const char *path, mode_t mode, actr_error_t *err)
 {
     if (!path || !*path)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "no path given");
@@ -74,7 +74,7 @@ int actr_storage_mkdirs_parent(const char *path, mode_t mode, actr_error_t *err)
     char *dir = strndup(path, (size_t)(slash - path));
     if (!dir)
         return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
-    int rc = actr_storage_mkdirs(dir, mode, err);
+    int rc = actr_mkdirs(dir, mode, err);
     free(dir);
     return rc;
 }

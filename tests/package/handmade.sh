@@ -59,7 +59,8 @@ openssl pkeyutl -sign -rawin -inkey key.pem -in manifest.toml -out manifest.sig
 echo "not listed in the manifest, so ignored" > notes.txt
 zip -q -X deflated.actr manifest.toml manifest.sig bin/actor.wasm proto/echo.proto notes.txt
 zip -q -X -0 stored.actr manifest.toml manifest.sig bin/actor.wasm proto/echo.proto
-unzip -v deflated.actr | grep -q Defl || fail "zip did not deflate"
+listing=$(unzip -v deflated.actr)  # no early-exiting grep in a pipe: pipefail + SIGPIPE
+grep -q Defl <<<"$listing" || fail "zip did not deflate"
 expect_ok deflated.actr pub.raw
 expect_ok stored.actr public-key.json
 out=$("$tool" verify deflated.actr pub.raw)
@@ -90,13 +91,12 @@ listing=$(unzip -Z1 ours.actr | tr '\n' ' ')
 [ "$listing" = "manifest.toml manifest.sig manifest.lock.toml bin/actor.wasm resources/glue.js proto/echo.proto " ] \
     || fail "unexpected entry order: $listing"
 unzip -l ours.actr >/dev/null
-if unzip -v ours.actr | awk 'NR>3 && $2 ~ /^[A-Z]/ {print $2}' | grep -qv Stored; then
-    fail "our entries must all be STORED"
-fi
+methods=$(unzip -v ours.actr | awk 'NR>3 && $2 ~ /^[A-Z]/ {print $2}' | sort -u)
+[ "$methods" = "Stored" ] || fail "our entries must all be STORED, got: $methods"
 mkdir out && (cd out && unzip -q ../ours.actr)
-openssl pkeyutl -verify -rawin -pubin -inkey pub.pem -in out/manifest.toml \
-    -sigfile out/manifest.sig | grep -q "Signature Verified Successfully" \
-    || fail "openssl does not accept our manifest signature"
+verdict=$(openssl pkeyutl -verify -rawin -pubin -inkey pub.pem -in out/manifest.toml \
+    -sigfile out/manifest.sig) || fail "openssl does not accept our manifest signature"
+grep -q "Signature Verified Successfully" <<<"$verdict" || fail "openssl verdict: $verdict"
 grep -qx "hash = \"$bin_hash\"" out/manifest.toml || fail "binary hash not in our manifest"
 grep -qx "signing_key_id = \"$key_id\"" out/manifest.toml || fail "signing_key_id mismatch"
 grep -qx "hash = \"$(sha256sum lock.toml | cut -d' ' -f1)\"" out/manifest.toml \

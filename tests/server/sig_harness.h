@@ -55,6 +55,8 @@ typedef struct harness {
     char close_reason[H_MAX_FRAMES][64];
     size_t ncloses;
     bool send_fails;
+    bool discard_frames; /* count sends only (scale tests) */
+    size_t nsent;
     /* clock */
     uint64_t mono_ms;
     int64_t wall_s;
@@ -156,7 +158,12 @@ static const actrd_sig_backend_t h_backend = {hb_realm_check, hb_credential_veri
 static inline int ht_send(void *self, void *net, const uint8_t *data, size_t len)
 {
     harness_t *h = self;
-    if (h->send_fails || h->nframes == H_MAX_FRAMES)
+    if (h->send_fails)
+        return -1;
+    h->nsent++;
+    if (h->discard_frames)
+        return 0;
+    if (h->nframes == H_MAX_FRAMES)
         return -1;
     h_frame_t *f = &h->frames[h->nframes++];
     f->net = net;

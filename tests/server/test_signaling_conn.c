@@ -373,6 +373,54 @@ static void test_connection_limit(void **state)
     h_free(h);
 }
 
+/* 10,000 actors of 100 types: connect, ping, query, relay, expire and leave, with the work per
+ * message independent of the number of sockets. */
+static void test_ten_thousand_actors(void **state)
+{
+    (void)state;
+    enum { N = 10000, TYPES = 100 };
+    harness_t *h = h_new();
+    h->discard_frames = true;
+    actr_log_set_level(ACTR_LOG_ERROR);
+    actrd_sig_conn_t **conns = calloc(N, sizeof *conns);
+    assert_non_null(conns);
+    char type[64];
+    for (uint64_t i = 0; i < N; i++) {
+        snprintf(type, sizeof type, "acme:svc%u:1.0.0", (unsigned)(i % TYPES));
+        actr_id_t id = h_id(101, 1000 + i, type);
+        conns[i] = h_connect(h, 1000 + (uintptr_t)i, &id, NULL);
+        h_wire_id_t w;
+        h_wire(&w, &id, NULL, true);
+        h_ping(h, conns[i], "p", &w, 0, 1.0f, 0.0f);
+    }
+    actrd_sig_stats_t st = h_stats(h);
+    assert_int_equal(st.actors, N);
+    assert_int_equal(st.registry_entries, N);
+    assert_int_equal(h->nsent, N);
+
+    /* A relay between two of them finds its target by key, not by scanning. */
+    h_wire_id_t wa, wb;
+    h_wire(&wa, &conns[0]->id, NULL, true);
+    h_wire(&wb, &conns[N - 1]->id, NULL, true);
+    Actr__IceRestartRequest irr = ACTR__ICE_RESTART_REQUEST__INIT;
+    Signaling__ActrRelay r = SIGNALING__ACTR_RELAY__INIT;
+    r.payload_case = SIGNALING__ACTR_RELAY__PAYLOAD_ICE_RESTART_REQUEST;
+    r.ice_restart_request = &irr;
+    h_relay(h, conns[0], "rel", &wa, &wb, &r, NULL);
+    assert_int_equal(h_stats(h).relays, 1);
+
+    h->mono_ms += 61000;
+    actrd_sig_tick(h->sig, h->mono_ms);
+    assert_int_equal(h_stats(h).registry_entries, 0);
+    for (size_t i = 0; i < N; i++)
+        actrd_sig_disconnect(h->sig, conns[i]);
+    st = h_stats(h);
+    assert_int_equal(st.connections, 0);
+    assert_int_equal(st.actors, 0);
+    free(conns);
+    h_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_full_send_queue_closes),
         cmocka_unit_test(test_register_over_signaling_is_gone),
         cmocka_unit_test(test_connection_limit),
+        cmocka_unit_test(test_ten_thousand_actors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

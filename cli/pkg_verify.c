@@ -224,7 +224,9 @@ typedef struct inspect {
     const actr_buf_t *pkg;
     const uint8_t *pub; /* --pubkey, or NULL */
     zip_t *zip;
-    uint64_t max_bytes;
+    actr_package_limits_t limits;
+    uint64_t budget;   /* bytes still allowed to be hashed, so a hostile manifest listing */
+    uint32_t hashable; /* one big entry many times cannot make us inflate it endlessly */
     bool ok; /* no problem found so far */
 } inspect_t;
 
@@ -267,10 +269,12 @@ static bool hash_entry(inspect_t *in, const char *path, char hex[2 * ACTR_SHA256
         *status = "missing";
         return false;
     }
-    if (st.size > in->max_bytes) {
-        *status = "too large to hash (see --max-bytes)";
+    if (st.size > in->limits.max_entry_bytes || st.size > in->budget || in->hashable == 0) {
+        *status = "not hashed: over the budget (see --max-bytes)";
         return false;
     }
+    in->hashable--;
+    uint64_t allowed = in->budget;
     zip_file_t *f = zip_fopen_index(in->zip, (zip_uint64_t)idx, 0);
     actr_sha256_ctx_t ctx = {0};
     bool good = f && actr_sha256_init(&ctx) == 0;
@@ -279,9 +283,10 @@ static bool hash_entry(inspect_t *in, const char *path, char hex[2 * ACTR_SHA256
     for (zip_int64_t got = 1; good && got > 0;) {
         got = zip_fread(f, chunk, sizeof chunk);
         total += got > 0 ? (uint64_t)got : 0;
-        good = got >= 0 && total <= in->max_bytes &&
+        good = got >= 0 && total <= allowed && total <= in->limits.max_entry_bytes &&
                (got == 0 || actr_sha256_update(&ctx, chunk, (size_t)got) == 0);
     }
+    in->budget -= total < allowed ? total : allowed;
     uint8_t digest[ACTR_SHA256_LEN];
     good = good && actr_sha256_final(&ctx, digest) == 0;
     actr_sha256_discard(&ctx);
@@ -364,10 +369,9 @@ static void check_signature(inspect_t *in, cJSON *report)
         char key_id[ACTR_MFR_KEY_ID_SIZE];
         actr_mfr_key_id(in->pub, key_id);
         cli_json_add_string(sig, "key_id", key_id);
-        actr_package_limits_t limits = actr_package_limits_bounded(in->max_bytes);
         actr_verified_package_t vp = {0};
         rc = actr_package_verify(in->pkg->data, in->pkg->len, in->pub, ACTR_ED25519_PUBLIC_KEY_LEN,
-                                 &limits, &vp, &err);
+                                 &in->limits, &vp, &err);
         actr_verified_package_free(&vp);
     }
     cli_json_add_string(sig, "status", rc == 0 ? "valid" : "invalid");
@@ -496,7 +500,9 @@ static int run_inspect(const cli_args_t *args)
     inspect_t in = {.args = args,
                     .pkg = &pkg,
                     .pub = t.has_pub ? t.pub : NULL,
-                    .max_bytes = t.limits.max_entry_bytes,
+                    .limits = t.limits,
+                    .budget = t.limits.max_total_bytes,
+                    .hashable = t.limits.max_entries,
                     .ok = true};
     cJSON *report = cJSON_CreateObject();
     cli_json_add_string(report, "package", t.path);
@@ -517,7 +523,7 @@ static const cli_opt_t inspect_opts[] = {
     {"package", 'p', NULL, CLI_OPT_VALUE, "P.actr", "the package (or give it as the argument)"},
     {"pubkey", 0, NULL, CLI_OPT_VALUE, "FILE", "also check the signature under this key"},
     {"max-bytes", 0, NULL, CLI_OPT_VALUE, "SIZE",
-     "largest entry to hash, and the verification budget (default 64M)"},
+     "hashing budget per entry and in total, as for verify (default 64M)"},
     {"json", 0, NULL, CLI_OPT_FLAG, NULL, "print the report as one JSON object on stdout"},
     {NULL},
 };

@@ -468,6 +468,16 @@ class Package(Base):
         self.assertEqual(status["bin/actor.wasm"], "mismatch")
         self.assertEqual(status["resources/glue.js"], "ok")
 
+    def test_inspect_hashing_budget(self):
+        self.pack()
+        code, out, err = run("pkg", "inspect", self.pkg, "--json", "--max-bytes", "1K")
+        self.assertEqual(code, 1, err)
+        r = json.loads(out)
+        status = {h["path"]: h["status"] for h in r["hashes"]}
+        self.assertTrue(status["bin/actor.wasm"].startswith("not hashed"), status)
+        self.assertEqual(status["config/a.toml"], "ok")
+        self.assertFalse(r["ok"])
+
     def test_missing_entries(self):
         self.pack()
         no_sig = self.rebuild(lambda n, d: None if n == "manifest.sig" else d, "nosig.actr")

@@ -120,7 +120,7 @@ int actrd_cmd_init(int argc, char **argv)
         return ADMIN_FAIL;
     }
     /* Remembered so `actrd serve` can default to the address the URLs above point at. */
-    actrd_setting_set(st, "listen", listen, strlen(listen));
+    actrd_state_listen_set(st, listen);
     rc = init_print(opts[0].value, realm_id, secret, host, port, st, opts[3].present);
     memset(secret, 0, sizeof secret);
     actrd_state_close(st);

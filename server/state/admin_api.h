@@ -120,4 +120,8 @@ int actrd_signing_key_list(actrd_state_t *st, actrd_signing_key_info_t **out, si
 /* The TURN secret in use (configured, or generated into the database). */
 const char *actrd_state_turn_secret(const actrd_state_t *st);
 
+/* The HOST:PORT `actrd init --listen` recorded (the address its URLs point at), so `actrd
+ * serve` can default to it: 0, ACTR_ENOTFOUND (never recorded) or ACTR_ERANGE (cap too small). */
+int actrd_state_listen_get(actrd_state_t *st, char *buf, size_t cap);
+
 #endif /* ACTRD_STATE_ADMIN_API_H */

@@ -22,6 +22,7 @@
 #define SETTING_TURN "turn_secret"
 #define SETTING_RENEWAL "renewal_token_secret"
 #define SETTING_SERIAL "serial_hwm"
+#define SETTING_LISTEN "listen"
 #define HOUSEKEEPING_INTERVAL_S 60
 
 void actrd_state_config_init(actrd_state_config_t *cfg)
@@ -228,4 +229,19 @@ void actrd_housekeeping(actrd_state_t *st)
 const char *actrd_state_turn_secret(const actrd_state_t *st)
 {
     return st->turn_secret;
+}
+
+int actrd_state_listen_get(actrd_state_t *st, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (!st || !buf || cap == 0)
+        return ACTR_EINVAL;
+    int rc = actrd_setting_get(st, SETTING_LISTEN, buf, cap - 1, &n);
+    buf[rc == 0 ? n : 0] = '\0';
+    return rc;
+}
+
+int actrd_state_listen_set(actrd_state_t *st, const char *listen)
+{
+    return actrd_setting_set(st, SETTING_LISTEN, listen, strlen(listen));
 }

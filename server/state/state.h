@@ -89,6 +89,8 @@ int64_t actrd_now_s(const actrd_state_t *st);
 void actrd_state_set_clock(actrd_state_t *st, actrd_clock_fn clock, void *ud);
 /* Deletes expired nonces, renewal tokens and stale pending rows, at most once a minute. */
 void actrd_housekeeping(actrd_state_t *st);
+/* Records the address `actrd init --listen` printed URLs for (see actrd_state_listen_get). */
+int actrd_state_listen_set(actrd_state_t *st, const char *listen);
 /* The next serial (serial.h), recorded as the restart floor: call inside the transaction. */
 int actrd_serial_allocate(actrd_state_t *st, uint64_t *serial);
 

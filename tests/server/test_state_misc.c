@@ -446,6 +446,10 @@ static void test_init_json_binary(void **state)
     snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
     actrd_state_t *st = NULL;
     assert_int_equal(actrd_state_open(&cfg, &st, NULL), 0);
+    char listen[64];
+    assert_int_equal(actrd_state_listen_get(st, listen, sizeof listen), 0);
+    assert_string_equal(listen, "127.0.0.1:9555");
+    assert_int_equal(actrd_state_listen_get(st, listen, 5), ACTR_ERANGE);
     fx_req_t q;
     fx_req_init(&q, 7, TYPE, true);
     uint8_t *body = NULL;

@@ -11,7 +11,7 @@ packages=(
   libssl-dev libsqlite3-dev libzip-dev libcjson-dev libuv1-dev libcurl4-openssl-dev
   libprotobuf-c-dev protobuf-c-compiler libwebsockets-dev libwebsockets-evlib-uv
   # tests: runner, protobuf interop, package tools, unicode data for name tables
-  libcmocka-dev protobuf-compiler zip unzip python3 python3-websockets python3-protobuf unicode-data
+  libcmocka-dev protobuf-compiler openssl zip unzip python3 python3-websockets python3-protobuf unicode-data
 )
 
 missing=()

@@ -42,36 +42,21 @@ static bool check_relay(const relay_ctx_t *r)
 {
     actrd_sig_t *sig = r->sig;
     const Signaling__ActrRelay *relay = r->relay;
-    uint32_t src_realm = sig_pb_realm(relay->source);
-    int rc = sig->be.realm_check(sig->be_self, src_realm);
-    if (rc != 0) {
-        sig_reply_error(sig, r->conn, r->env->envelope_id, relay->source,
-                        rc == ACTR_EPERM ? 403 : 500, "Realm validation failed: %s",
-                        rc == ACTR_EPERM ? "realm not found or disabled" : "internal error");
+    const char *reply_for = r->env->envelope_id;
+    if (!sig_check_realm(sig, r->conn, reply_for, relay->source))
         return false;
-    }
     char from[ACTR_TYPE_STR_SIZE], to[ACTR_TYPE_STR_SIZE];
     if (sig_type_str(relay->source->type, from, sizeof from) != 0 ||
         sig_type_str(relay->target->type, to, sizeof to) != 0 ||
-        !sig->be.acl_can_discover(sig->be_self, src_realm, sig_pb_realm(relay->target), from,
-                                  to)) {
+        !sig->be.acl_can_discover(sig->be_self, sig_pb_realm(relay->source),
+                                  sig_pb_realm(relay->target), from, to)) {
         refuse(r, 403, "ACL policy denies relay to target actor");
         return false;
     }
-    const Actr__AIdCredential *cred = relay->credential;
-    char claimed[CLAIMED_ID_CAP] = "";
-    uint64_t expires_at = 0;
-    actr_error_t err;
-    memset(&err, 0, sizeof err);
-    rc = sig->be.credential_verify(sig->be_self, cred->key_id, cred->claims.data,
-                                   cred->claims.len, cred->signature.data, cred->signature.len,
-                                   src_realm, claimed, sizeof claimed, &expires_at, &err);
-    if (rc != 0) {
-        sig_reply_error(sig, r->conn, r->env->envelope_id, relay->source, 401,
-                        "Credential validation failed: %s",
-                        err.message[0] ? err.message : actr_strerror(rc));
+    char claimed[CLAIMED_ID_CAP];
+    if (!sig_check_credential(sig, r->conn, reply_for, relay->source, relay->credential, claimed,
+                              sizeof claimed))
         return false;
-    }
     actr_id_t source;
     char source_str[ACTR_ID_STR_SIZE];
     if (sig_id_from_pb(relay->source, &source) != 0 ||

@@ -8,7 +8,6 @@
  * authenticated actor, so a valid credential cannot act on another actor's registry entry.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "actr/log.h"
 #include "codec/pb.h"
@@ -162,33 +161,10 @@ static void handle_presence(const req_ctx_t *r, const Actr__ActrType *type, bool
 /* Checks 1 and 2 of protocol.md 6.4; false when refused (already answered). */
 static bool admit_request(const req_ctx_t *r, const Signaling__ActrToSignaling *a)
 {
-    actrd_sig_t *sig = r->sig;
-    uint32_t realm = sig_pb_realm(a->source);
-    int rc = sig->be.realm_check(sig->be_self, realm);
-    if (rc != 0) {
-        bool denied = rc == ACTR_EPERM;
-        sig_reply_error(sig, r->conn, r->reply_for, r->source, denied ? 403 : 500,
-                        "Realm validation failed: %s",
-                        denied ? "realm not found or disabled" : "internal error");
-        return false;
-    }
-    const Actr__AIdCredential *cred = a->credential;
     char claimed[ACTR_ID_STR_SIZE];
-    uint64_t expires_at = 0;
-    actr_error_t err;
-    memset(&err, 0, sizeof err);
-    rc = cred ? sig->be.credential_verify(sig->be_self, cred->key_id, cred->claims.data,
-                                          cred->claims.len, cred->signature.data,
-                                          cred->signature.len, realm, claimed, sizeof claimed,
-                                          &expires_at, &err)
-              : ACTR_EINVAL;
-    if (rc != 0) {
-        sig_reply_error(sig, r->conn, r->reply_for, r->source, 401,
-                        "Credential validation failed: %s",
-                        err.message[0] ? err.message : actr_strerror(rc));
-        return false;
-    }
-    return true;
+    return sig_check_realm(r->sig, r->conn, r->reply_for, r->source) &&
+           sig_check_credential(r->sig, r->conn, r->reply_for, r->source, a->credential, claimed,
+                                sizeof claimed);
 }
 
 void sig_handle_actr_to_server(actrd_sig_t *sig, actrd_sig_conn_t *conn,

@@ -5,7 +5,7 @@
  *   envelope.c   ActrId conversions, building and sending envelopes, error replies
  *   ratelimit.c  per-socket token bucket
  *   registry.c   service registry (entries per type and per spec name, expiry)
- *   acl.c        ACL checks with a per-request memo
+ *   checks.c     realm, credential and ACL gates (the ACL with a per-request memo)
  *   ranking.c    route candidate filters and ordering (protocol.md 9.5)
  *   requests.c   ActrToSignaling handling (protocol.md 6.4)
  *   candidates.c route_candidates_request and discovery_request
@@ -188,7 +188,16 @@ void sig_registry_sweep(actrd_sig_t *sig, uint64_t now_ms);
 /* The first listed entry whose ServiceSpec.name is name, or NULL. */
 actrd_sig_conn_t *sig_registry_find_spec(const actrd_sig_t *sig, const char *name);
 
-/* ---- acl.c ---- */
+/* ---- checks.c ---- */
+
+/* The realm of source is valid; otherwise answers error 403/500 and returns false. */
+bool sig_check_realm(actrd_sig_t *sig, actrd_sig_conn_t *conn, const char *reply_for,
+                     const Actr__ActrId *source);
+/* cred is valid for source's realm, with claims.actor_id copied to claimed (cap bytes);
+ * otherwise answers error 401 and returns false. */
+bool sig_check_credential(actrd_sig_t *sig, actrd_sig_conn_t *conn, const char *reply_for,
+                          const Actr__ActrId *source, const Actr__AIdCredential *cred,
+                          char *claimed, size_t cap);
 
 /* Remembers the answers for one (source realm, from type, to type) across target realms. */
 #define SIG_ACL_MEMO_SLOTS 8

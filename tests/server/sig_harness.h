@@ -69,6 +69,10 @@ typedef struct harness {
     size_t nrules, acl_calls;
     h_pending_t pending[H_MAX_PENDING];
     size_t npending;
+    /* h_feed() records instead of feeding while record is set (fuzz seeds) */
+    bool record;
+    uint8_t *seeds[16];
+    size_t seed_len[16], nseeds;
     /* log sink */
     char last_log[256];
     size_t nlogs;
@@ -237,6 +241,8 @@ static inline void h_free(harness_t *h)
         free(h->frames[i].data);
     for (size_t i = 0; i < h->npending; i++)
         free(h->pending[i].spec);
+    for (size_t i = 0; i < h->nseeds; i++)
+        free(h->seeds[i]);
     free(h);
 }
 
@@ -338,12 +344,18 @@ static inline void h_wire(h_wire_id_t *w, const actr_id_t *id, const actr_id_t *
     w->cred.signature.len = 2;
 }
 
-/* Encodes env and feeds it to conn as one binary frame. */
+/* Encodes env and feeds it to conn as one binary frame (or keeps it as a seed, see record). */
 static inline void h_feed(harness_t *h, actrd_sig_conn_t *conn, Signaling__SignalingEnvelope *env)
 {
     uint8_t *buf;
     size_t len;
     assert_int_equal(actr_pb_encode(&env->base, &buf, &len, NULL), 0);
+    if (h->record) {
+        assert_true(h->nseeds < sizeof h->seeds / sizeof h->seeds[0]);
+        h->seeds[h->nseeds] = buf;
+        h->seed_len[h->nseeds++] = len;
+        return;
+    }
     actrd_sig_frame(h->sig, conn, buf, len);
     free(buf);
 }

@@ -311,6 +311,100 @@ static void test_random_frames_never_crash(void **state)
     h_free(h);
 }
 
+/* Records one envelope of each kind a node sends, as fuzz seeds. */
+static void record_seeds(harness_t *h, actrd_sig_conn_t *c, h_wire_id_t *wa, h_wire_id_t *wb)
+{
+    h->record = true;
+    h_ping(h, c, "s-1", wa, 2, 4.0f, 0.5f);
+    Webrtc__IceCandidate ice = WEBRTC__ICE_CANDIDATE__INIT;
+    ice.candidate = "candidate:1 1 udp 1 10.0.0.1 5000 typ host";
+    ice.username_fragment = "abcd";
+    Signaling__ActrRelay r = SIGNALING__ACTR_RELAY__INIT;
+    r.payload_case = SIGNALING__ACTR_RELAY__PAYLOAD_ICE_CANDIDATE;
+    r.ice_candidate = &ice;
+    h_relay(h, c, "s-2", wa, wb, &r, "00-aa-bb-01");
+    Actr__RoleNegotiation rn = ACTR__ROLE_NEGOTIATION__INIT;
+    rn.from = &wa->pb.id;
+    rn.to = &wb->pb.id;
+    Signaling__ActrRelay neg = SIGNALING__ACTR_RELAY__INIT;
+    neg.payload_case = SIGNALING__ACTR_RELAY__PAYLOAD_ROLE_NEGOTIATION;
+    neg.role_negotiation = &rn;
+    h_relay(h, c, "s-3", wa, wb, &neg, NULL);
+
+    static const Actr__RouteCandidatesRequest__NodeSelectionCriteria__NodeRankingFactor f[] = {
+        ACTR__ROUTE_CANDIDATES_REQUEST__NODE_SELECTION_CRITERIA__NODE_RANKING_FACTOR__NEAREST,
+        ACTR__ROUTE_CANDIDATES_REQUEST__NODE_SELECTION_CRITERIA__NODE_RANKING_FACTOR__MAXIMUM_POWER_RESERVE};
+    Actr__RouteCandidatesRequest__NodeSelectionCriteria cr =
+        ACTR__ROUTE_CANDIDATES_REQUEST__NODE_SELECTION_CRITERIA__INIT;
+    cr.candidate_count = 3;
+    cr.n_ranking_factors = 2;
+    cr.ranking_factors = (Actr__RouteCandidatesRequest__NodeSelectionCriteria__NodeRankingFactor *)f;
+    cr.has_minimal_health_requirement = true;
+    cr.minimal_health_requirement = ACTR__SERVICE_AVAILABILITY_STATE__OVERLOADED;
+    Actr__ServiceLocation loc = ACTR__SERVICE_LOCATION__INIT;
+    loc.has_latitude = loc.has_longitude = true;
+    loc.latitude = 10.0;
+    loc.longitude = 20.0;
+    h_pb_type_t t;
+    Actr__RouteCandidatesRequest rc = ACTR__ROUTE_CANDIDATES_REQUEST__INIT;
+    rc.target_type = h_type(&t, ECHO);
+    rc.criteria = &cr;
+    rc.client_location = &loc;
+    rc.client_fingerprint = "fp";
+    Signaling__ActrToSignaling a = SIGNALING__ACTR_TO_SIGNALING__INIT;
+    a.payload_case = SIGNALING__ACTR_TO_SIGNALING__PAYLOAD_ROUTE_CANDIDATES_REQUEST;
+    a.route_candidates_request = &rc;
+    h_request(h, c, "s-4", wa, &a);
+    Actr__DiscoveryRequest dr = ACTR__DISCOVERY_REQUEST__INIT;
+    dr.manufacturer = "acme";
+    a.payload_case = SIGNALING__ACTR_TO_SIGNALING__PAYLOAD_DISCOVERY_REQUEST;
+    a.discovery_request = &dr;
+    h_request(h, c, "s-5", wa, &a);
+    Actr__SubscribeActrUpRequest sub = ACTR__SUBSCRIBE_ACTR_UP_REQUEST__INIT;
+    sub.target_type = h_type(&t, ECHO);
+    a.payload_case = SIGNALING__ACTR_TO_SIGNALING__PAYLOAD_SUBSCRIBE_ACTR_UP_REQUEST;
+    a.subscribe_actr_up_request = &sub;
+    h_request(h, c, "s-6", wa, &a);
+    h->record = false;
+}
+
+/* Valid envelopes with a few bytes changed or cut off reach every handler with odd values. */
+static void test_mutated_envelopes_never_crash(void **state)
+{
+    (void)state;
+    harness_t *h = h_new();
+    h->discard_frames = true;
+    actr_log_set_level(ACTR_LOG_ERROR);
+    actr_id_t a = h_id(101, 5, ECHO), b = h_id(101, 6, ECHO);
+    actrd_sig_conn_t *c = h_connect(h, 1, &a, NULL);
+    h_connect(h, 2, &b, "answer");
+    h_wire_id_t wa, wb;
+    h_wire(&wa, &a, NULL, true);
+    h_wire(&wb, &b, NULL, true);
+    record_seeds(h, c, &wa, &wb);
+    for (size_t i = 0; i < h->nseeds; i++) /* the seeds themselves are all answered */
+        actrd_sig_frame(h->sig, c, h->seeds[i], h->seed_len[i]);
+    assert_int_equal(h_stats(h).frames_undecodable, 0);
+
+    uint32_t x = 777;
+    uint8_t buf[1024];
+    for (int round = 0; round < 20000; round++) {
+        x = x * 1103515245u + 12345u;
+        size_t k = (x >> 8) % h->nseeds, len = h->seed_len[k];
+        memcpy(buf, h->seeds[k], len);
+        for (int flips = 1 + (int)((x >> 20) % 4); flips > 0; flips--) {
+            x = x * 1103515245u + 12345u;
+            buf[(x >> 8) % len] = (uint8_t)(x >> 24);
+        }
+        if (x % 5 == 0)
+            len = (x >> 12) % len;
+        h->mono_ms += 10;
+        actrd_sig_frame(h->sig, c, buf, len);
+    }
+    assert_int_equal(h_stats(h).frames_in, 20000 + h->nseeds);
+    h_free(h);
+}
+
 static void test_full_send_queue_closes(void **state)
 {
     (void)state;
@@ -433,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_undecodable_frames),
         cmocka_unit_test(test_random_frames_never_crash),
+        cmocka_unit_test(test_mutated_envelopes_never_crash),
         cmocka_unit_test(test_full_send_queue_closes),
         cmocka_unit_test(test_register_over_signaling_is_gone),
         cmocka_unit_test(test_connection_limit),

@@ -17,6 +17,9 @@
 #include "codec/pb.h"
 #include "state/ais.h"
 
+#define ACTRD_MAX_ACL_RULES 1024
+#define ACTRD_MAX_WS_ADDRESS 2048
+
 /* What a successful registration produced, for the reply. */
 typedef struct registration {
     actr_id_t id;
@@ -59,6 +62,17 @@ static int check_type(const Actr__ActrType *t, actr_type_t *type, actrd_refusal_
                             "version in the manifest)");
     if (actr_type_set(type, t->manufacturer, t->name, t->version, &err) != 0)
         return actrd_refuse(why, 400, "invalid actr_type: %s", err.message);
+    return 0;
+}
+
+/* Bounds on what a registration may store, so one request cannot bloat the database. */
+static int check_limits(const Actr__RegisterRequest *req, actrd_refusal_t *why)
+{
+    if (req->acl && req->acl->n_rules > ACTRD_MAX_ACL_RULES)
+        return actrd_refuse(why, 400, "too many ACL rules (%zu, at most %d)", req->acl->n_rules,
+                            ACTRD_MAX_ACL_RULES);
+    if (req->ws_address && strlen(req->ws_address) > ACTRD_MAX_WS_ADDRESS)
+        return actrd_refuse(why, 400, "ws_address is longer than %d bytes", ACTRD_MAX_WS_ADDRESS);
     return 0;
 }
 
@@ -123,6 +137,8 @@ static int do_register(actrd_state_t *st, const Actr__RegisterRequest *req, cons
         rc = check_type(req->actr_type, &r->id.type, why);
     if (rc == 0 && actr_type_format(&r->id.type, type_str, sizeof type_str, NULL) != 0)
         rc = actrd_refuse(why, 400, "invalid actr_type");
+    if (rc == 0)
+        rc = check_limits(req, why);
     if (rc == 0)
         rc = check_identity(st, req, check, type_str, why);
     if (rc == 0)

@@ -160,6 +160,30 @@ static void test_bad_type_is_400(void **state)
     fx_expect_error(fx_register(fx, &r, fx->secret), 400, "invalid actr_type");
 }
 
+static void test_oversized_fields_are_400(void **state)
+{
+    fx_t *fx = *state;
+    fx_req_t r;
+    fx_req_init(&r, fx->realm, TYPE, true);
+    char *ws = malloc(3000);
+    assert_non_null(ws);
+    memset(ws, 'a', 2999);
+    ws[2999] = '\0';
+    r.req.ws_address = ws;
+    fx_expect_error(fx_register(fx, &r, fx->secret), 400, "ws_address is longer");
+    free(ws);
+    fx_req_init(&r, fx->realm, TYPE, true);
+    fx_req_rule(&r, true, "acme:client:1.0.0", 0, 0);
+    Actr__AclRule **many = calloc(1025, sizeof *many);
+    assert_non_null(many);
+    for (size_t i = 0; i < 1025; i++)
+        many[i] = &r.rules[0];
+    r.acl.rules = many;
+    r.acl.n_rules = 1025;
+    fx_expect_error(fx_register(fx, &r, fx->secret), 400, "too many ACL rules");
+    free(many);
+}
+
 static void test_undecodable_body_is_400(void **state)
 {
     fx_t *fx = *state;
@@ -386,6 +410,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_linked_with_package_fields_is_400, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_bad_type_is_400, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_oversized_fields_are_400, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_undecodable_body_is_400, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_package_path2_success, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_package_path2_refusals, fx_setup, fx_teardown),

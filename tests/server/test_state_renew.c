@@ -242,6 +242,19 @@ static void test_renew_undecodable_is_400(void **state)
     assert_int_equal(actrd_ais_renew(fx->st, NULL, 0, &reply), 0);
     assert_int_equal(reply.status, 400); /* an empty request has an empty token */
     actrd_http_reply_free(&reply);
+    /* Random bodies never crash and always get a client error with a matching status. */
+    uint8_t buf[80];
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    for (int round = 0; round < 300; round++) {
+        size_t len = (size_t)(round % (int)sizeof buf);
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[k] = (uint8_t)x;
+        }
+        assert_int_equal(actrd_ais_renew(fx->st, buf, len, &reply), 0);
+        assert_true(reply.status == 400 || reply.status == 401 || reply.status == 403);
+        actrd_http_reply_free(&reply);
+    }
 }
 
 static void test_renew_survives_restart(void **state)

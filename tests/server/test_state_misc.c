@@ -418,8 +418,7 @@ static void test_init_json_binary(void **state)
     char dir[512], cmd[2048];
     snprintf(dir, sizeof dir, "%s/init", fx->dir);
     snprintf(cmd, sizeof cmd,
-             "%s/actrd init --data-dir %s --realm-id 7 --listen 127.0.0.1:9555 --json 2>&1", bin,
-             dir);
+             "%s/actrd init --data-dir %s --realm-id 7 --listen 127.0.0.1:9555 --json", bin, dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     char out[8192];

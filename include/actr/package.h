@@ -186,7 +186,9 @@ ACTR_API int actr_verified_package_read(const actr_verified_package_t *vp, const
                                         actr_buf_t *out, actr_error_t *err);
 
 /* ---- Unverified readers (platform.md §1.8) -------------------------------------------------- */
-/* These do not check the signature: use them for inspection tools or after verification. */
+/* These do not check the signature: use them for inspection tools or after verification.
+ * Every returned buffer has a NUL byte after its len bytes (not counted), so text entries can be
+ * used as C strings when they contain no NUL themselves; manifest_raw above has it too. */
 
 /* manifest.toml bytes (<= 1 MiB, UTF-8). */
 ACTR_API int actr_package_read_manifest_raw(const void *pkg, size_t len, actr_buf_t *out,

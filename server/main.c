@@ -11,9 +11,10 @@ static int usage(FILE *out)
 {
     fprintf(out,
             "usage: actrd [serve] --data-dir DIR [--listen HOST:PORT] [--config FILE]\n"
-            "       actrd init --data-dir DIR [--json]\n"
-            "       actrd realm <create|list|secret|disable> ...\n"
-            "       actrd mfr <add|list|revoke> ...\n"
+            "       actrd init --data-dir DIR [--realm-id N] [--listen HOST:PORT] [--json]\n"
+            "       actrd realm <create|list|secret-rotate|disable|enable> ...\n"
+            "       actrd mfr <add|list|revoke|publish|packages|unpublish> ...\n"
+            "       actrd signing-key <rotate|list> ...\n"
             "       actrd --version\n"
             "\n"
             "Run `actrd <command> --help` for a command's options.\n");
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
             return actrd_cmd_realm(argc - 1, argv + 1);
         if (!strcmp(cmd, "mfr"))
             return actrd_cmd_mfr(argc - 1, argv + 1);
+        if (!strcmp(cmd, "signing-key"))
+            return actrd_cmd_signing_key(argc - 1, argv + 1);
         if (!strcmp(cmd, "serve"))
             return actrd_cmd_serve(argc - 1, argv + 1);
         if (cmd[0] != '-') {

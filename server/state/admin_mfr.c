@@ -9,7 +9,7 @@
 #include "base/base64.h"
 #include "commands.h"
 #include "state/admin_cli.h"
-#include "state/admin_commands.h"
+#include "commands.h"
 
 #define MANIFEST_MAX ((size_t)1 << 20) /* as the package verifier's manifest cap */
 

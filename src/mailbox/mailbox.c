@@ -24,6 +24,7 @@
 #include "base/uuid.h"
 #include "mailbox/index.h"
 #include "mailbox/mailbox_internal.h"
+#include "mailbox/msgid.h"
 #include "mailbox/sqlite_util.h"
 #include "mailbox/store.h"
 #include "mailbox/writer.h"
@@ -390,7 +391,7 @@ static int new_node(const void *from, size_t from_len, const actr_buf_t *payload
 {
     actr_uuid_t id;
     actr_buf_t from_buf;
-    int rc = actr_uuid_v4(&id);
+    int rc = actr_msgid_new(&id);
     if (rc != 0)
         return actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "mailbox enqueue: no randomness");
     if ((rc = actr_buf_copy(from, from_len, &from_buf)) != 0)

@@ -9,6 +9,7 @@
 
 #include "actr/log.h"
 #include "base/clock.h"
+#include "base/fsutil.h"
 #include "state/admin_cli.h"
 
 int admin_parse(const char *cmd, int argc, char **argv, int first, admin_opt_t *opts, size_t n)
@@ -129,34 +130,14 @@ int admin_print_json(cJSON *obj)
 
 int admin_read_file(const char *cmd, const char *path, size_t max, uint8_t **data, size_t *len)
 {
-    *data = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
-        fprintf(stderr, "actrd %s: cannot read %s: %s\n", cmd, path,
-                fd < 0 ? strerror(errno) : "not a regular file of a sensible size");
-        if (fd >= 0)
-            close(fd);
+    actr_error_t err = {0};
+    char *text = NULL;
+    if (actr_read_file(path, max, &text, len, &err) != 0) {
+        fprintf(stderr, "actrd %s: %s\n", cmd, err.message);
+        *data = NULL;
         return ADMIN_FAIL;
     }
-    uint8_t *buf = malloc((size_t)sb.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)sb.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (n <= 0 && !(n < 0 && errno == EINTR))
-            break;
-        if (n > 0)
-            got += (size_t)n;
-    }
-    close(fd);
-    if (!buf || got != (size_t)sb.st_size) {
-        free(buf);
-        fprintf(stderr, "actrd %s: cannot read %s\n", cmd, path);
-        return ADMIN_FAIL;
-    }
-    *data = buf;
-    *len = got;
+    *data = (uint8_t *)text;
     return ADMIN_OK;
 }
 

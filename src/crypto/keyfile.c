@@ -16,6 +16,7 @@
 
 #include "base/base64.h"
 #include "base/atomic_file.h"
+#include "base/fsutil.h"
 #include "crypto/ed25519.h"
 
 /* Key files are a few hundred bytes; anything this large is not one. */
@@ -199,56 +200,10 @@ int actr_pubkey_file_parse(const char *json, size_t len, const char *source,
     return 0;
 }
 
-static int read_error(actr_error_t *err, const char *path, int e)
-{
-    int code = e == ENOENT || e == ENOTDIR ? ACTR_ENOTFOUND
-               : e == EACCES || e == EPERM ? ACTR_EPERM
-                                           : ACTR_EIO;
-    return actr_error_set(err, code, code == ACTR_EIO ? ACTR_KIND_INTERNAL : ACTR_KIND_CLIENT, 0,
-                          "%s: cannot read: %s", path, strerror(e));
-}
-
 /* Reads a whole small regular file into a NUL-terminated buffer. */
 static int read_small_file(const char *path, char **out, size_t *out_len, actr_error_t *err)
 {
-    *out = NULL;
-    if (!path)
-        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "no file path given");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return read_error(err, path, errno);
-    struct stat st;
-    int rc = 0;
-    char *buf = NULL;
-    size_t len = 0;
-    if (fstat(fd, &st) != 0)
-        rc = read_error(err, path, errno);
-    else if (!S_ISREG(st.st_mode))
-        rc = bad_file(err, ACTR_EINVAL, path, NULL, "not a regular file");
-    else if (st.st_size > KEYFILE_MAX_BYTES)
-        rc = bad_file(err, ACTR_ETOOBIG, path, NULL, "too large for a key file (over 64 KiB)");
-    else if (!(buf = malloc((size_t)st.st_size + 1)))
-        rc = no_memory(err);
-    while (rc == 0 && len < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = read_error(err, path, errno);
-        else if (n == 0)
-            break; /* the file shrank: parse what is there */
-        else
-            len += (size_t)n;
-    }
-    close(fd);
-    if (rc != 0) {
-        free(buf);
-        return rc;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    return 0;
+    return actr_read_file(path, KEYFILE_MAX_BYTES, out, out_len, err);
 }
 
 static void free_secret(char *buf, size_t len)

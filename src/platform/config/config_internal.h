@@ -132,8 +132,6 @@ int cfg_parse_toml(cfg_ctx_t *ctx, const char *text, size_t len, actr_toml_value
 
 /* ---- files and paths ---- */
 
-/* Reads a regular file of at most max bytes, NUL-terminated; errors name the path. */
-int cfg_read_file(const char *path, size_t max, char **out, size_t *len, actr_error_t *err);
 /* dir + "/" + rel (rel unchanged when dir is NULL, "" or "."); NULL on ENOMEM. */
 char *cfg_join(const char *dir, const char *rel);
 /* The directory part of path ("." for a bare name); NULL on ENOMEM. */

@@ -3,6 +3,7 @@
  * dependency keeping the list sorted by name, and write it back as TOML.
  */
 #include "platform/config/config_internal.h"
+#include "base/fsutil.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -166,7 +167,7 @@ int actr_lock_file_load(const char *path, actr_lock_file_t *out, actr_error_t *e
     memset(out, 0, sizeof *out);
     char *text;
     size_t len;
-    int rc = cfg_read_file(path, CFG_MAX_FILE_BYTES, &text, &len, err);
+    int rc = actr_read_file(path, CFG_MAX_FILE_BYTES, &text, &len, err);
     if (rc != 0)
         return rc;
     rc = actr_lock_file_parse(text, len, path, out, err);

@@ -9,6 +9,7 @@
  * recurses without a bound).
  */
 #include "platform/config/config_internal.h"
+#include "base/fsutil.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -412,7 +413,7 @@ static int load_file(const char *path, bool need_package, chain_t *chain, layer_
     }
     char *text = NULL, *dir = cfg_dirname(path);
     size_t len;
-    int rc = dir ? cfg_read_file(path, CFG_MAX_FILE_BYTES, &text, &len, err)
+    int rc = dir ? actr_read_file(path, CFG_MAX_FILE_BYTES, &text, &len, err)
                  : actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
     if (rc == 0) {
         chain->paths[chain->depth++] = real;

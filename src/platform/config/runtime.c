@@ -4,6 +4,7 @@
  * deserializing (ICE servers, the port range rule, ACL realms, trust anchors, [hyper]).
  */
 #include "platform/config/config_internal.h"
+#include "base/fsutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -277,7 +278,7 @@ int actr_runtime_config_load(const char *path, actr_runtime_config_t *out, actr_
     memset(out, 0, sizeof *out);
     char *text, *dir;
     size_t len;
-    int rc = cfg_read_file(path, CFG_MAX_FILE_BYTES, &text, &len, err);
+    int rc = actr_read_file(path, CFG_MAX_FILE_BYTES, &text, &len, err);
     if (rc != 0)
         return rc;
     if (!(dir = cfg_dirname(path))) {

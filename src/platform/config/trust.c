@@ -3,6 +3,7 @@
  * choosing the anchors in force, and loading a static anchor's key with the reference's texts.
  */
 #include "platform/config/config_internal.h"
+#include "base/fsutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +168,7 @@ static int load_from_file(const actr_trust_anchor_t *a, uint8_t out[32], actr_er
     char *text;
     size_t len, got = 0;
     actr_error_t why;
-    int rc = cfg_read_file(a->pubkey_file, PUBKEY_FILE_MAX, &text, &len, &why);
+    int rc = actr_read_file(a->pubkey_file, PUBKEY_FILE_MAX, &text, &len, &why);
     if (rc != 0)
         return actr_error_set(err, rc, ACTR_KIND_CLIENT, 0, "%s: %s", a->origin, why.message);
     cJSON *root = cJSON_ParseWithLength(text, len);

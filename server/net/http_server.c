@@ -4,9 +4,13 @@
  * subprotocol); its callback hands HTTP reasons to http_routes.c and WebSocket reasons to
  * ws_signaling.c. Also the start/stop sequence and lws's log lines routed into ours.
  */
+#include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "actr/log.h"
 #include "base/clock.h"
@@ -122,6 +126,34 @@ static int limiters_new(actrd_server_t *srv, const actrd_net_config_t *cfg)
     return rc;
 }
 
+/*
+ * Tries the bind before lws does: lws 4.1.6 returns a context without its vhost when the bind
+ * fails, and destroying that context leaves libuv handles pointing into freed memory.
+ */
+static int probe_bind(const char *host, uint16_t port, actr_error_t *err)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    char service[8];
+    snprintf(service, sizeof service, "%u", port);
+    int gai = getaddrinfo(host, service, &hints, &res);
+    if (gai)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "cannot listen on %s:%u: %s",
+                              host, port, gai_strerror(gai));
+    int rc = 0, fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        bind(fd, res->ai_addr, res->ai_addrlen))
+        rc = actr_error_set(err, ACTR_EIO, ACTR_KIND_CLIENT, 0, "cannot listen on %s:%u: %s",
+                            host, port, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(res);
+    return rc;
+}
+
 int actrd_server_start(actrd_server_t *srv, uv_loop_t *loop, const actrd_net_config_t *cfg,
                        actrd_state_t *state, actr_error_t *err)
 {
@@ -156,6 +188,8 @@ int actrd_server_start(actrd_server_t *srv, uv_loop_t *loop, const actrd_net_con
     if (level <= ACTR_LOG_TRACE)
         lws_levels |= LLL_INFO | LLL_DEBUG;
     lws_set_log_level(lws_levels, lws_log_emit);
+    if ((rc = probe_bind(cfg->listen_host, cfg->listen_port, err)) != 0)
+        return rc;
     void *foreign_loops[1] = {loop};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -170,11 +204,13 @@ int actrd_server_start(actrd_server_t *srv, uv_loop_t *loop, const actrd_net_con
     info.timeout_secs = cfg->http_timeout_secs;
     info.keepalive_timeout = (int)cfg->http_timeout_secs;
     srv->ctx = lws_create_context(&info);
-    if (!srv->ctx)
-        return actr_error_set(err, ACTR_EIO, ACTR_KIND_CLIENT, 0, "cannot listen on %s:%u",
+    /* A failed bind still gives a context, only without its vhost: that is a failure too. */
+    srv->vhost = srv->ctx ? lws_get_vhost_by_name(srv->ctx, "default") : NULL;
+    srv->port = srv->vhost ? lws_get_vhost_listen_port(srv->vhost) : 0;
+    if (srv->port <= 0)
+        return actr_error_set(err, ACTR_EIO, ACTR_KIND_CLIENT, 0,
+                              "cannot listen on %s:%u (see the lws error above)",
                               cfg->listen_host, cfg->listen_port);
-    srv->vhost = lws_get_vhost_by_name(srv->ctx, "default");
-    srv->port = srv->vhost ? lws_get_vhost_listen_port(srv->vhost) : cfg->listen_port;
     return 0;
 }
 

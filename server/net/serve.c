@@ -157,6 +157,25 @@ static void stop_now(serve_t *s)
     actrd_server_stop(&s->srv);
 }
 
+static void on_failed_start(uv_timer_t *t)
+{
+    serve_t *s = t->data;
+    uv_close((uv_handle_t *)t, NULL);
+    actrd_server_stop(&s->srv);
+}
+
+/*
+ * After a failed start: lws's first destroy must run inside a loop callback too, or the loop
+ * later calls into the libuv plugin lws has already unloaded.
+ */
+static void stop_from_loop(serve_t *s)
+{
+    s->drain.data = s;
+    if (uv_timer_init(&s->loop, &s->drain) == 0 &&
+        uv_timer_start(&s->drain, on_failed_start, 0, 0) == 0)
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+}
+
 static void on_drain_poll(uv_timer_t *t)
 {
     serve_t *s = t->data;
@@ -235,8 +254,7 @@ static int run(serve_t *s, actrd_net_config_t *cfg)
         fprintf(stderr, "actrd: the address recorded by `actrd init` is not HOST:PORT\n");
     } else if (actrd_server_start(&s->srv, &s->loop, cfg, state, &err)) {
         fprintf(stderr, "actrd: %s\n", err.message);
-        actrd_server_stop(&s->srv);
-        uv_run(&s->loop, UV_RUN_DEFAULT);
+        stop_from_loop(s);
     } else if (start_handles(s)) {
         fprintf(stderr, "actrd: cannot install signal handlers\n");
         stop_now(s);

@@ -42,7 +42,8 @@ struct actrd_ws_conn {
     size_t msg_len; /* bytes of the current message so far (binary or text) */
     bool msg_text;
     bool closing;
-    bool close_sent; /* our close frame is out: the peer's answer ends the socket */
+    bool closed_by_sig; /* signaling asked (displaced, queue full): it still sees the frames */
+    bool close_sent;    /* our close frame is out: the peer's answer ends the socket */
     int close_code;
     char close_reason[CLOSE_REASON_MAX + 1];
     char peer[ACTRD_PEER_SIZE];
@@ -129,7 +130,10 @@ static int tp_send(void *self, void *net_conn, const uint8_t *data, size_t len)
 static void tp_close(void *self, void *net_conn, int code, const char *reason)
 {
     (void)self;
-    conn_close(net_conn, code, reason);
+    actrd_ws_conn_t *c = net_conn;
+    if (!c->closing)
+        c->closed_by_sig = true;
+    conn_close(c, code, reason);
 }
 
 void actrd_ws_transport(actrd_server_t *srv, actrd_sig_transport_t *out)
@@ -287,8 +291,12 @@ static void deliver(actrd_server_t *srv, actrd_ws_conn_t *c, const uint8_t *data
 {
     srv->metrics.ws_frames_in_binary++;
     srv->metrics.ws_bytes_in += len;
-    if (c->closing || !c->sig)
-        return; /* a closing socket's messages go nowhere (e.g. relays from a displaced one) */
+    /*
+     * Once we close a socket (shutdown) its messages go nowhere. A socket signaling closed
+     * (e.g. displaced) still reports to it, which drops and counts them (frames_after_close).
+     */
+    if (!c->sig || (c->closing && !c->closed_by_sig))
+        return;
     actrd_sig_frame(srv->sig, c->sig, data, len);
 }
 

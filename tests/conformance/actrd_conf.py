@@ -24,7 +24,10 @@ import websockets
 SOURCE_DIR = os.environ.get("ACTR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN_DIR = os.environ.get("ACTR_BIN_DIR", os.path.join(SOURCE_DIR, "build", "bin"))
 ACTRD = os.path.join(BIN_DIR, "actrd")
-WAIT = 10.0  # seconds: the longest any single step may take
+# ACTRD_WRAPPER runs the server under a tool, e.g. "valgrind -q --leak-check=full
+# --error-exitcode=99" (a report then fails the clean-exit checks).
+WRAPPER = os.environ.get("ACTRD_WRAPPER", "").split()
+WAIT = 30.0 if WRAPPER else 10.0  # seconds: the longest any single step may take
 
 _PROTO_DIR = tempfile.mkdtemp(prefix="actrd-conf-proto-")
 subprocess.run(["protoc", "--python_out=" + _PROTO_DIR, "-I" + os.path.join(SOURCE_DIR, "proto"),
@@ -75,12 +78,13 @@ class Actrd:
         self.secret = info["realm_secret"]
         return info
 
-    def start(self, *args):
-        """Starts actrd on a free port (it prints `listening on 127.0.0.1:PORT`)."""
+    def start(self, *args, listen="127.0.0.1:0"):
+        """Starts actrd (on a free port by default); it prints `listening on 127.0.0.1:PORT`."""
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [ACTRD, "serve", "--data-dir", self.data, "--listen", "127.0.0.1:0", *args],
-            stdout=subprocess.PIPE, stderr=log)
+        cmd = [*WRAPPER, ACTRD, "serve", "--data-dir", self.data, *args]
+        if listen:
+            cmd += ["--listen", listen]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log)
         log.close()
         deadline = time.monotonic() + WAIT
         line = b""

@@ -31,6 +31,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.state.heartbeat_interval_secs, 30);
     assert_int_equal(cfg.registry_ttl_secs, 60);
     assert_false(cfg.log_level_given);
+    assert_false(cfg.listen_given);
     assert_string_equal(cfg.state.data_dir, "");
     actr_error_t err;
     /* No data directory yet: serving needs one. */
@@ -82,6 +83,7 @@ static void test_every_key(void **state)
     assert_int_equal(apply(&cfg, full_file, &err), 0);
     assert_string_equal(cfg.listen_host, "::1");
     assert_int_equal(cfg.listen_port, 9000);
+    assert_true(cfg.listen_given); /* so serve does not fall back to init's address */
     assert_string_equal(cfg.state.data_dir, "/var/lib/actrd");
     assert_int_equal(cfg.log_level, ACTR_LOG_DEBUG);
     assert_true(cfg.log_level_given);

@@ -18,6 +18,7 @@
 #ifndef ACTR_MAILBOX_WRITER_H
 #define ACTR_MAILBOX_WRITER_H
 
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,7 +46,7 @@ struct actr_sqlw_job {
     actr_error_t err;       /* details of a failure */
     /* private to the writer */
     int detached;
-    int finished;
+    sem_t finished; /* waited jobs: posted once, by the writer, when the job is complete */
 };
 
 /* Starts the writer thread for db with a queue of capacity jobs (rounded up to a power of two,

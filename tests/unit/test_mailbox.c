@@ -154,6 +154,76 @@ static void test_depth_observer(void **state)
     actr_mailbox_close(mb);
 }
 
+/* The runtime's backpressure hook (spec 12.6, acceptance scenario 19): a rising edge at >= 1024
+ * queued, re-armed below. Observer calls are serialised and report true depths, so concurrent
+ * producers cannot make it fire twice. */
+typedef struct edge {
+    pthread_mutex_t lock; /* only to make the test's own bookkeeping obviously safe */
+    int armed;
+    int fired;
+} edge_t;
+
+static void edge_observer(uint64_t queued, void *user)
+{
+    edge_t *e = user;
+    pthread_mutex_lock(&e->lock);
+    if (e->armed && queued >= 1024) {
+        e->fired++;
+        e->armed = 0;
+    } else if (queued < 1024) {
+        e->armed = 1;
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+typedef struct filler {
+    actr_mailbox_t *mb;
+    int count;
+    int failures; /* cmocka asserts belong to the main thread: count, check after join */
+} filler_t;
+
+static void *fill(void *arg)
+{
+    filler_t *f = arg;
+    actr_buf_t p = actr_buf_static("x", 1);
+    for (int i = 0; i < f->count; i++)
+        if (actr_mailbox_enqueue(f->mb, NULL, 0, &p, ACTR_MSG_NORMAL, NULL, NULL) != 0)
+            f->failures++;
+    return NULL;
+}
+
+static void fill_from_threads(actr_mailbox_t *mb, int threads, int each)
+{
+    pthread_t t[8];
+    filler_t f[8];
+    for (int i = 0; i < threads; i++) {
+        f[i] = (filler_t){.mb = mb, .count = each};
+        assert_int_equal(pthread_create(&t[i], NULL, fill, &f[i]), 0);
+    }
+    for (int i = 0; i < threads; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(f[i].failures, 0);
+    }
+}
+
+static void test_backpressure_edge_fires_once(void **state)
+{
+    actr_mailbox_t *mb = mbox_open(*state, NULL);
+    edge_t e = {.lock = PTHREAD_MUTEX_INITIALIZER, .armed = 1};
+    actr_mailbox_set_depth_observer(mb, edge_observer, &e);
+    fill_from_threads(mb, 4, 300); /* 1200 queued */
+    assert_int_equal(e.fired, 1);
+    /* Drain below the threshold (re-arms), then cross it again: one more edge. */
+    actr_mailbox_msg_t m[32];
+    for (int round = 0; round < 10; round++)
+        mbox_ack_all(mb, m, mbox_take(mb, m, 32));
+    assert_int_equal(e.fired, 1);
+    fill_from_threads(mb, 4, 100);
+    assert_int_equal(e.fired, 2);
+    actr_mailbox_set_depth_observer(mb, NULL, NULL);
+    actr_mailbox_close(mb);
+}
+
 /* ---- blocking dequeue ---- */
 
 typedef struct waiter {
@@ -379,6 +449,7 @@ int main(void)
         BOTH(test_batch_size),
         BOTH(test_ack_release_stats),
         BOTH(test_depth_observer),
+        BOTH(test_backpressure_edge_fires_once),
         BOTH(test_dequeue_woken_by_enqueue),
         BOTH(test_dequeue_times_out),
         BOTH(test_shutdown_wakes_waiter),

@@ -270,10 +270,16 @@ static int get_route(actrd_server_t *srv, struct lws *wsi, actrd_http_req_t *r)
     }
 }
 
-/* Parses Content-Length: the value, 0 when absent, or -1 when malformed. */
+/*
+ * Parses Content-Length: the value, 0 when absent, or -1 when malformed. A chunked body (no
+ * length) counts as malformed: AIS clients send a length, and an unknown one cannot be capped
+ * up front.
+ */
 static long long content_length(struct lws *wsi)
 {
     char buf[32];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return -1;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
         return 0;
     if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
@@ -323,8 +329,9 @@ static int on_request(actrd_server_t *srv, struct lws *wsi, actrd_pss_t *pss, co
         srv->metrics.http_body_too_large += expect > 0;
         actr_log(ACTR_LOG_INFO, "net", "http body refused", ACTR_KV("peer", r->peer),
                  ACTR_KV("path", r->path), ACTR_KV("why", expect < 0 ? "bad length" : "too big"));
-        return reply_error(srv, wsi, r, expect < 0 ? 400 : 413,
-                           expect < 0 ? "bad content-length" : "body too large", 0);
+        return reply_error(srv, wsi, r, expect < 0 ? 411 : 413,
+                           expect < 0 ? "a valid content-length is required" : "body too large",
+                           0);
     }
     if (r->route == ACTRD_ROUTE_AIS_REGISTER && read_secret(wsi, r))
         return reply_error(srv, wsi, r, 400, "bad realm secret header", 0);

@@ -51,6 +51,11 @@ def http_errors(srv):
             answer += chunk
     check(answer.startswith(b"HTTP/1.1 413") and b"connection: close" in answer.lower(),
           "a body over 1 MiB: 413 at once, and the connection closes")
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+        s.sendall(b"POST /ais/register HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+        answer = s.recv(4096)
+    check(answer.startswith(b"HTTP/1.1 411"), "a chunked body without length: 411")
     status, _, body = srv.http("POST", "/ais/renew", b"",
                                {"Content-Type": "application/x-protobuf"})
     check(status == 400, "an empty renewal: 400 (got %d)" % status)

@@ -14,7 +14,7 @@
 
 #include "base/uuid.h"
 #include "mailbox/dlq_internal.h"
-#include "mailbox/sqlite_util.h"
+#include "base/sqlite_util.h"
 #include "mailbox/writer.h"
 
 #define DLQ_SCHEMA_VERSION 1
@@ -113,26 +113,26 @@ static int read_record(sqlite3_stmt *st, actr_dlq_record_t *rec)
     *rec = (actr_dlq_record_t){0};
     const unsigned char *id = sqlite3_column_text(st, 0);
     snprintf(rec->id, sizeof rec->id, "%s", id ? (const char *)id : "");
-    int rc = actr_mbsql_column_strdup(st, 1, &rec->original_message_id);
+    int rc = actr_sql_column_strdup(st, 1, &rec->original_message_id);
     if (rc == 0)
-        rc = actr_mbsql_column_buf(st, 2, &rec->from);
+        rc = actr_sql_column_buf(st, 2, &rec->from);
     if (rc == 0)
-        rc = actr_mbsql_column_buf(st, 3, &rec->to);
+        rc = actr_sql_column_buf(st, 3, &rec->to);
     if (rc == 0)
-        rc = actr_mbsql_column_buf(st, 4, &rec->raw);
+        rc = actr_sql_column_buf(st, 4, &rec->raw);
     if (rc == 0)
-        rc = actr_mbsql_column_strdup(st, 5, &rec->error_message);
+        rc = actr_sql_column_strdup(st, 5, &rec->error_message);
     if (rc == 0)
-        rc = actr_mbsql_column_strdup(st, 6, &rec->error_category);
+        rc = actr_sql_column_strdup(st, 6, &rec->error_category);
     if (rc == 0)
-        rc = actr_mbsql_column_strdup(st, 7, &rec->trace_id);
+        rc = actr_sql_column_strdup(st, 7, &rec->trace_id);
     if (rc == 0)
-        rc = actr_mbsql_column_strdup(st, 8, &rec->request_id);
+        rc = actr_sql_column_strdup(st, 8, &rec->request_id);
     if (rc == 0)
-        rc = actr_mbsql_column_strdup(st, 12, &rec->context);
-    rec->created_at_ms = actr_mbsql_column_time(st, 9);
+        rc = actr_sql_column_strdup(st, 12, &rec->context);
+    rec->created_at_ms = actr_sql_column_time(st, 9);
     rec->redrive_attempts = (uint32_t)sqlite3_column_int64(st, 10);
-    rec->last_redrive_at_ms = actr_mbsql_column_time(st, 11);
+    rec->last_redrive_at_ms = actr_sql_column_time(st, 11);
     if (rc != 0)
         actr_dlq_record_clear(rec);
     return rc;
@@ -160,7 +160,7 @@ static int job_fail(dlq_job_t *job, sqlite3_stmt *st, int src, const char *what)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return actr_mbsql_fail(&job->base.err, job->dlq->db, src, what);
+    return actr_sql_fail(&job->base.err, job->dlq->db, src, what);
 }
 
 static int run_put(dlq_job_t *job)
@@ -168,30 +168,30 @@ static int run_put(dlq_job_t *job)
     const actr_dlq_entry_t *e = job->entry;
     sqlite3_stmt *st = job->dlq->st[job->once ? ST_PUT_ONCE : ST_PUT];
     char created[ACTR_RFC3339_MS_LEN + 1];
-    actr_mbsql_time_text(actr_clock_wall_ms(), created);
-    int src = actr_mbsql_bind_text(st, 1, job->id);
+    actr_sql_time_text(actr_clock_wall_ms(), created);
+    int src = actr_sql_bind_text(st, 1, job->id);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_text(st, 2, e->original_message_id);
+        src = actr_sql_bind_text(st, 2, e->original_message_id);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_opt_blob(st, 3, e->from, e->from_len);
+        src = actr_sql_bind_opt_blob(st, 3, e->from, e->from_len);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_opt_blob(st, 4, e->to, e->to_len);
+        src = actr_sql_bind_opt_blob(st, 4, e->to, e->to_len);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_blob(st, 5, e->raw, e->raw_len);
+        src = actr_sql_bind_blob(st, 5, e->raw, e->raw_len);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_text(st, 6, e->error_message);
+        src = actr_sql_bind_text(st, 6, e->error_message);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_text(st, 7, e->error_category);
+        src = actr_sql_bind_text(st, 7, e->error_category);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_text(st, 8, e->trace_id);
+        src = actr_sql_bind_text(st, 8, e->trace_id);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_text(st, 9, e->request_id);
+        src = actr_sql_bind_text(st, 9, e->request_id);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_text(st, 10, created);
+        src = actr_sql_bind_text(st, 10, created);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_text(st, 11, e->context);
+        src = actr_sql_bind_text(st, 11, e->context);
     if (src == SQLITE_OK)
-        src = actr_mbsql_step_done(st);
+        src = actr_sql_step_done(st);
     return src == SQLITE_OK ? 0 : job_fail(job, st, src, "dlq put");
 }
 
@@ -217,13 +217,13 @@ static int run_query(dlq_job_t *job)
     sqlite3_stmt *st = job->dlq->st[ST_QUERY];
     char after[ACTR_RFC3339_MS_LEN + 1];
     actr_dlq_list_free(job->list); /* a retried round starts over */
-    int src = actr_mbsql_bind_text(st, 1, q->category);
+    int src = actr_sql_bind_text(st, 1, q->category);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_text(st, 2, q->trace_id);
+        src = actr_sql_bind_text(st, 2, q->trace_id);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_opt_blob(st, 3, q->from, q->from_len);
+        src = actr_sql_bind_opt_blob(st, 3, q->from, q->from_len);
     if (src == SQLITE_OK && q->created_after_ms != 0) {
-        actr_mbsql_time_text(q->created_after_ms, after);
+        actr_sql_time_text(q->created_after_ms, after);
         src = sqlite3_bind_text(st, 4, after, -1, SQLITE_STATIC);
     }
     if (src == SQLITE_OK)
@@ -254,7 +254,7 @@ static int run_get(dlq_job_t *job)
     sqlite3_stmt *st = job->dlq->st[ST_GET];
     actr_dlq_record_clear(job->rec);
     job->found = 0;
-    int src = actr_mbsql_bind_text(st, 1, job->id);
+    int src = actr_sql_bind_text(st, 1, job->id);
     if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
         job->found = 1;
         if (read_record(st, job->rec) != 0) {
@@ -277,13 +277,13 @@ static int run_change(dlq_job_t *job, int which)
 {
     sqlite3_stmt *st = job->dlq->st[which];
     char now[ACTR_RFC3339_MS_LEN + 1];
-    int src = actr_mbsql_bind_text(st, 1, job->id);
+    int src = actr_sql_bind_text(st, 1, job->id);
     if (src == SQLITE_OK && which == ST_REDRIVE) {
-        actr_mbsql_time_text(actr_clock_wall_ms(), now);
+        actr_sql_time_text(actr_clock_wall_ms(), now);
         src = sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
     }
     if (src == SQLITE_OK)
-        src = actr_mbsql_step_done(st);
+        src = actr_sql_step_done(st);
     if (src != SQLITE_OK)
         return job_fail(job, st, src, which == ST_DELETE ? "dlq delete" : "dlq redrive");
     job->found = sqlite3_changes(job->dlq->db) > 0;
@@ -305,7 +305,7 @@ static int read_categories(dlq_job_t *job, actr_dlq_stats_t *out)
             cap = ncap;
         }
         actr_dlq_category_count_t *c = &out->by_category[out->ncategories];
-        if (actr_mbsql_column_strdup(st, 0, &c->category) != 0 || !c->category)
+        if (actr_sql_column_strdup(st, 0, &c->category) != 0 || !c->category)
             break;
         c->count = (uint64_t)sqlite3_column_int64(st, 1);
         out->ncategories++;
@@ -332,7 +332,7 @@ static int run_stats(dlq_job_t *job)
         return job_fail(job, st, src, "dlq stats");
     out->total = (uint64_t)sqlite3_column_int64(st, 0);
     out->with_redrive_attempts = (uint64_t)sqlite3_column_int64(st, 1);
-    out->oldest_at_ms = actr_mbsql_column_time(st, 2);
+    out->oldest_at_ms = actr_sql_column_time(st, 2);
     sqlite3_reset(st);
     int rc = read_categories(job, out);
     if (rc != 0)
@@ -486,9 +486,9 @@ int actr_dlq_path_for_mailbox(const char *mailbox_path, char *out, size_t cap)
 static int setup_schema(sqlite3 *db, const char *path, actr_error_t *err)
 {
     int version = 0;
-    int src = actr_mbsql_user_version(db, &version);
+    int src = actr_sql_user_version(db, &version);
     if (src != SQLITE_OK)
-        return actr_mbsql_fail(err, db, src, "reading the dlq schema version");
+        return actr_sql_fail(err, db, src, "reading the dlq schema version");
     if (version > DLQ_SCHEMA_VERSION)
         return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_CLIENT, 0,
                               "dlq %s has schema version %d; this build knows up to %d",
@@ -496,7 +496,7 @@ static int setup_schema(sqlite3 *db, const char *path, actr_error_t *err)
     char sql[sizeof schema_sql + 64];
     snprintf(sql, sizeof sql, "BEGIN IMMEDIATE;%sPRAGMA user_version = %d;COMMIT;", schema_sql,
              DLQ_SCHEMA_VERSION);
-    int rc = actr_mbsql_exec(db, sql, "creating the dlq schema", err);
+    int rc = actr_sql_exec(db, sql, "creating the dlq schema", err);
     if (rc != 0 && !sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -521,14 +521,14 @@ int actr_dlq_open(const char *path, actr_dlq_t **out, actr_error_t *err)
     if (!dlq)
         return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
     /* Dead letters are rare and precious: always synchronous=FULL. */
-    int rc = actr_mbsql_open(path, "dlq", 1, NULL, &dlq->db, err);
+    int rc = actr_sql_open(path, "dlq", 1, NULL, &dlq->db, err);
     if (rc == 0)
         rc = setup_schema(dlq->db, path, err);
     for (int i = 0; rc == 0 && i < ST_COUNT; i++) {
         int src = sqlite3_prepare_v3(dlq->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                      &dlq->st[i], NULL);
         if (src != SQLITE_OK)
-            rc = actr_mbsql_fail(err, dlq->db, src, "preparing dlq statements");
+            rc = actr_sql_fail(err, dlq->db, src, "preparing dlq statements");
     }
     if (rc == 0 &&
         (rc = actr_sqlw_start(dlq->db, DLQ_WRITE_QUEUE, DLQ_FULL_TIMEOUT_MS, &dlq->writer)) != 0)

@@ -25,7 +25,7 @@
 #include "mailbox/index.h"
 #include "mailbox/mailbox_internal.h"
 #include "mailbox/msgid.h"
-#include "mailbox/sqlite_util.h"
+#include "base/sqlite_util.h"
 #include "mailbox/store.h"
 #include "mailbox/writer.h"
 
@@ -329,7 +329,7 @@ int actr_mailbox_open(const char *path, const actr_mailbox_options_t *opts, actr
         rc = actr_mbix_init(&mb->ix);
     if (rc != 0)
         actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "out of memory");
-    else if (actr_mbsql_is_memory(path))
+    else if (actr_sql_is_memory(path))
         rc = actr_dlq_open(NULL, &mb->dlq, err);
     else
         rc = open_durable(mb, path, err);

@@ -9,7 +9,7 @@
 
 #include "actr/log.h"
 #include "mailbox/dlq_internal.h"
-#include "mailbox/sqlite_util.h"
+#include "base/sqlite_util.h"
 
 /* The reference's table and index, plus attempts and seq (store.h says why). */
 static const char schema_sql[] =
@@ -57,15 +57,15 @@ static int migrate_columns(sqlite3 *db, actr_error_t *err)
     int yes = 0;
     int rc = has_column(db, "attempts", &yes);
     if (rc != SQLITE_OK)
-        return actr_mbsql_fail(err, db, rc, "reading the mailbox schema");
-    if (!yes && (rc = actr_mbsql_exec(
+        return actr_sql_fail(err, db, rc, "reading the mailbox schema");
+    if (!yes && (rc = actr_sql_exec(
                      db, "ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
                      "migrating the mailbox schema", err)) != 0)
         return rc;
     if ((rc = has_column(db, "seq", &yes)) != SQLITE_OK)
-        return actr_mbsql_fail(err, db, rc, "reading the mailbox schema");
+        return actr_sql_fail(err, db, rc, "reading the mailbox schema");
     if (!yes)
-        rc = actr_mbsql_exec(db,
+        rc = actr_sql_exec(db,
                              "ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
                              "UPDATE messages SET seq = rowid;",
                              "migrating the mailbox schema", err);
@@ -74,25 +74,25 @@ static int migrate_columns(sqlite3 *db, actr_error_t *err)
 
 static int setup_schema(sqlite3 *db, const char *path, actr_error_t *err)
 {
-    int rc = actr_mbsql_exec(db, "BEGIN IMMEDIATE", "opening the mailbox", err);
+    int rc = actr_sql_exec(db, "BEGIN IMMEDIATE", "opening the mailbox", err);
     if (rc != 0)
         return rc;
     int version = 0;
-    int src = actr_mbsql_user_version(db, &version);
+    int src = actr_sql_user_version(db, &version);
     if (src != SQLITE_OK) {
-        rc = actr_mbsql_fail(err, db, src, "reading the mailbox schema version");
+        rc = actr_sql_fail(err, db, src, "reading the mailbox schema version");
     } else if (version > ACTR_MBSTORE_SCHEMA_VERSION) {
         rc = actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_CLIENT, 0,
                             "mailbox %s has schema version %d; this build knows up to %d", path,
                             version, ACTR_MBSTORE_SCHEMA_VERSION);
-    } else if ((rc = actr_mbsql_exec(db, schema_sql, "creating the mailbox schema", err)) == 0 &&
+    } else if ((rc = actr_sql_exec(db, schema_sql, "creating the mailbox schema", err)) == 0 &&
                version < ACTR_MBSTORE_SCHEMA_VERSION && (rc = migrate_columns(db, err)) == 0) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", ACTR_MBSTORE_SCHEMA_VERSION);
-        rc = actr_mbsql_exec(db, sql, "setting the mailbox schema version", err);
+        rc = actr_sql_exec(db, sql, "setting the mailbox schema version", err);
     }
     if (rc == 0)
-        return actr_mbsql_exec(db, "COMMIT", "creating the mailbox schema", err);
+        return actr_sql_exec(db, "COMMIT", "creating the mailbox schema", err);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
@@ -119,17 +119,17 @@ int actr_mbstore_open(const char *path, int sync_full, actr_mbstore_t **out, act
     s->lock_fd = -1;
     s->next_seq = 1;
     int fd = -1;
-    int rc = actr_mbsql_open(path, "mailbox", sync_full, &fd, &s->db, err);
+    int rc = actr_sql_open(path, "mailbox", sync_full, &fd, &s->db, err);
     s->lock_fd = fd;
     if (rc == 0)
-        rc = actr_mbsql_lock(s->lock_fd, path, "mailbox", err);
+        rc = actr_sql_lock(s->lock_fd, path, "mailbox", err);
     if (rc == 0)
         rc = setup_schema(s->db, path, err);
     for (int i = 0; rc == 0 && i < ACTR_MBSTORE_NSTMT; i++) {
         int src = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                      &s->st[i], NULL);
         if (src != SQLITE_OK)
-            rc = actr_mbsql_fail(err, s->db, src, "preparing mailbox statements");
+            rc = actr_sql_fail(err, s->db, src, "preparing mailbox statements");
     }
     if (rc != 0) {
         actr_mbstore_close(s);
@@ -197,13 +197,13 @@ static int recover_rows(actr_mbstore_t *s, actr_dlq_t *dlq, uint32_t max_attempt
     if (rc != 0)
         return rc;
     if (src != SQLITE_DONE)
-        return actr_mbsql_fail(err, s->db, src, "recovering the mailbox");
+        return actr_sql_fail(err, s->db, src, "recovering the mailbox");
     char sql[128];
     snprintf(sql, sizeof sql, "DELETE FROM messages WHERE status = 1 AND attempts >= %" PRIu32,
              max_attempts);
-    if ((rc = actr_mbsql_exec(s->db, sql, "recovering the mailbox", err)) != 0)
+    if ((rc = actr_sql_exec(s->db, sql, "recovering the mailbox", err)) != 0)
         return rc;
-    rc = actr_mbsql_exec(s->db, "UPDATE messages SET status = 0 WHERE status = 1",
+    rc = actr_sql_exec(s->db, "UPDATE messages SET status = 0 WHERE status = 1",
                          "recovering the mailbox", err);
     out->requeued = (uint64_t)sqlite3_changes(s->db);
     return rc;
@@ -214,12 +214,12 @@ int actr_mbstore_recover(actr_mbstore_t *s, actr_dlq_t *dlq, uint32_t max_attemp
                          actr_error_t *err)
 {
     *out = (actr_mbstore_recovery_t){0};
-    int rc = actr_mbsql_exec(s->db, "BEGIN IMMEDIATE", "recovering the mailbox", err);
+    int rc = actr_sql_exec(s->db, "BEGIN IMMEDIATE", "recovering the mailbox", err);
     if (rc != 0)
         return rc;
     rc = recover_rows(s, dlq, max_attempts, owner, owner_len, out, err);
     if (rc == 0)
-        rc = actr_mbsql_exec(s->db, "COMMIT", "recovering the mailbox", err);
+        rc = actr_sql_exec(s->db, "COMMIT", "recovering the mailbox", err);
     if (rc != 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
@@ -247,14 +247,14 @@ static int load_row(sqlite3_stmt *st, actr_mbix_t *ix, actr_error_t *err)
         return 0;
     }
     actr_buf_t from, payload;
-    if (actr_mbsql_column_buf(st, 1, &from) != 0)
+    if (actr_sql_column_buf(st, 1, &from) != 0)
         return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
-    if (actr_mbsql_column_buf(st, 2, &payload) != 0) {
+    if (actr_sql_column_buf(st, 2, &payload) != 0) {
         actr_buf_release(&from);
         return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
     }
     actr_mbix_node_t *node = actr_mbix_node_new(&id, from, payload, sqlite3_column_int(st, 3) != 0,
-                                                actr_mbsql_column_time(st, 4));
+                                                actr_sql_column_time(st, 4));
     if (!node) {
         actr_buf_release(&from);
         actr_buf_release(&payload);
@@ -289,7 +289,7 @@ int actr_mbstore_load(actr_mbstore_t *s, actr_mbix_t *ix, actr_error_t *err)
         src = SQLITE_OK;
     }
     if (rc == 0 && src != SQLITE_DONE)
-        rc = actr_mbsql_fail(err, s->db, src, "loading the mailbox");
+        rc = actr_sql_fail(err, s->db, src, "loading the mailbox");
     sqlite3_finalize(st);
     s->next_seq = max_seq + 1;
     return rc;
@@ -299,20 +299,20 @@ int actr_mbstore_load(actr_mbstore_t *s, actr_mbix_t *ix, actr_error_t *err)
 
 static int write_done(actr_mbstore_t *s, int src, const char *what, actr_error_t *err)
 {
-    return src == SQLITE_OK ? 0 : actr_mbsql_fail(err, s->db, src, what);
+    return src == SQLITE_OK ? 0 : actr_sql_fail(err, s->db, src, what);
 }
 
 int actr_mbstore_insert(actr_mbstore_t *s, actr_mbix_node_t *node, actr_error_t *err)
 {
     sqlite3_stmt *st = s->st[ACTR_MBSTORE_INSERT];
     char id[ACTR_UUID_STR_LEN + 1], created[ACTR_RFC3339_MS_LEN + 1];
-    actr_mbsql_time_text(node->created_ms, created);
+    actr_sql_time_text(node->created_ms, created);
     node->seq = s->next_seq++;
     int src = bind_id(st, &node->id, id);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_blob(st, 2, node->from.data, node->from.len);
+        src = actr_sql_bind_blob(st, 2, node->from.data, node->from.len);
     if (src == SQLITE_OK)
-        src = actr_mbsql_bind_blob(st, 3, node->payload.data, node->payload.len);
+        src = actr_sql_bind_blob(st, 3, node->payload.data, node->payload.len);
     if (src == SQLITE_OK)
         src = sqlite3_bind_int(st, 4, node->priority);
     if (src == SQLITE_OK)
@@ -320,7 +320,7 @@ int actr_mbstore_insert(actr_mbstore_t *s, actr_mbix_node_t *node, actr_error_t 
     if (src == SQLITE_OK)
         src = sqlite3_bind_int64(st, 6, (sqlite3_int64)node->seq);
     if (src == SQLITE_OK)
-        return write_done(s, actr_mbsql_step_done(st), "storing a message", err);
+        return write_done(s, actr_sql_step_done(st), "storing a message", err);
     sqlite3_clear_bindings(st);
     return write_done(s, src, "storing a message", err);
 }
@@ -336,7 +336,7 @@ int actr_mbstore_set_state(actr_mbstore_t *s, const actr_uuid_t *id, int status,
     if (src == SQLITE_OK)
         src = sqlite3_bind_int64(st, 3, attempts);
     if (src == SQLITE_OK)
-        return write_done(s, actr_mbsql_step_done(st), "marking a message", err);
+        return write_done(s, actr_sql_step_done(st), "marking a message", err);
     sqlite3_clear_bindings(st);
     return write_done(s, src, "marking a message", err);
 }
@@ -347,7 +347,7 @@ int actr_mbstore_delete(actr_mbstore_t *s, const actr_uuid_t *id, actr_error_t *
     char text[ACTR_UUID_STR_LEN + 1];
     int src = bind_id(st, id, text);
     if (src == SQLITE_OK)
-        return write_done(s, actr_mbsql_step_done(st), "deleting a message", err);
+        return write_done(s, actr_sql_step_done(st), "deleting a message", err);
     sqlite3_clear_bindings(st);
     return write_done(s, src, "deleting a message", err);
 }

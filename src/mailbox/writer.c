@@ -8,7 +8,7 @@
 
 #include "base/clock.h"
 #include "base/mpsc.h"
-#include "mailbox/sqlite_util.h"
+#include "base/sqlite_util.h"
 
 enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_COUNT };
 
@@ -50,7 +50,7 @@ static void tx_rollback(actr_sqlw_t *w)
 
 static void job_fail(actr_sqlw_t *w, actr_sqlw_job_t *job, int src, const char *what)
 {
-    job->rc = actr_mbsql_fail(&job->err, w->db, src, what);
+    job->rc = actr_sql_fail(&job->err, w->db, src, what);
 }
 
 /* One job in a transaction of its own. */
@@ -271,7 +271,7 @@ int actr_sqlw_start(sqlite3 *db, size_t capacity, uint32_t full_timeout_ms, actr
     for (int i = 0; rc == 0 && i < TX_COUNT; i++) {
         int src = sqlite3_prepare_v3(db, tx_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->tx[i], NULL);
         if (src != SQLITE_OK)
-            rc = actr_mbsql_code(src);
+            rc = actr_sql_code(src);
     }
     if (rc == 0 && pthread_create(&w->thread, NULL, writer_main, w) != 0)
         rc = ACTR_ENOMEM;

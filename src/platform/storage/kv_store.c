@@ -18,6 +18,7 @@
 
 #include "codec/identity_internal.h"
 #include "base/fsutil.h"
+#include "base/sqlite_util.h"
 
 /* How many bytes of a key an error message quotes. */
 #define KEY_QUOTE_MAX 64
@@ -69,47 +70,6 @@ bool actr_kv_key_valid(const char *key)
 
 /* ---- errors ---- */
 
-static int sqlite_code(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_NOMEM:
-        return ACTR_ENOMEM;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return ACTR_EUNAVAILABLE;
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-    case SQLITE_AUTH:
-        return ACTR_EPERM;
-    case SQLITE_TOOBIG:
-        return ACTR_ETOOBIG;
-    case SQLITE_CONSTRAINT:
-        return ACTR_EINVAL;
-    default:
-        return ACTR_EIO;
-    }
-}
-
-static actr_error_kind_t sqlite_kind(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return ACTR_KIND_TRANSIENT;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return ACTR_KIND_CORRUPT;
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-    case SQLITE_AUTH:
-    case SQLITE_TOOBIG:
-    case SQLITE_CONSTRAINT:
-        return ACTR_KIND_CLIENT;
-    default:
-        return ACTR_KIND_INTERNAL;
-    }
-}
-
 static int quote_len(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
@@ -120,7 +80,7 @@ static int quote_len(const char *s)
  * connection). */
 static int kv_fail(actr_kv_store_t *kv, int rc, const char *op, const char *key, actr_error_t *err)
 {
-    return actr_error_set(err, sqlite_code(rc), sqlite_kind(rc), 0, "kv %s `%.*s` failed: %s", op,
+    return actr_error_set(err, actr_sql_code(rc), actr_sql_kind(rc), 0, "kv %s `%.*s` failed: %s", op,
                           quote_len(key), key ? key : "", sqlite3_errmsg(kv->db));
 }
 
@@ -204,7 +164,7 @@ static int precreate(const char *path, actr_error_t *err)
 
 static int open_fail(actr_kv_store_t *kv, int rc, const char *what, actr_error_t *err)
 {
-    return actr_error_set(err, sqlite_code(rc), sqlite_kind(rc), 0, "cannot open kv store %s: %s: %s",
+    return actr_error_set(err, actr_sql_code(rc), actr_sql_kind(rc), 0, "cannot open kv store %s: %s: %s",
                           kv->path, what, kv->db ? sqlite3_errmsg(kv->db) : sqlite3_errstr(rc));
 }
 
@@ -486,7 +446,7 @@ static int apply_ops(actr_kv_store_t *store, const actr_kv_op_t *ops, size_t n, 
         int rc = set ? do_put(store, op->key, op->value, op->value_len)
                      : do_delete(store, op->key, NULL);
         if (rc != SQLITE_OK)
-            return actr_error_set(err, sqlite_code(rc), sqlite_kind(rc), 0,
+            return actr_error_set(err, actr_sql_code(rc), actr_sql_kind(rc), 0,
                                   "kv batch op %zu (%s `%.*s`) failed: %s", i,
                                   set ? "set" : "delete", quote_len(op->key), op->key,
                                   sqlite3_errmsg(store->db));

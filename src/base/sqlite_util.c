@@ -1,5 +1,5 @@
 /* sqlite_util.c - SQLite helpers of the mailbox and the DLQ (see sqlite_util.h). */
-#include "mailbox/sqlite_util.h"
+#include "base/sqlite_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +12,12 @@
 #include "actr/log.h"
 #include "base/fsutil.h"
 
-int actr_mbsql_is_memory(const char *path)
+int actr_sql_is_memory(const char *path)
 {
     return !path || strcmp(path, ":memory:") == 0;
 }
 
-int actr_mbsql_code(int rc)
+int actr_sql_code(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -44,7 +44,7 @@ int actr_mbsql_code(int rc)
     }
 }
 
-actr_error_kind_t actr_mbsql_kind(int rc)
+actr_error_kind_t actr_sql_kind(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
@@ -64,22 +64,22 @@ actr_error_kind_t actr_mbsql_kind(int rc)
     }
 }
 
-int actr_mbsql_fail(actr_error_t *err, sqlite3 *db, int rc, const char *what)
+int actr_sql_fail(actr_error_t *err, sqlite3 *db, int rc, const char *what)
 {
-    int code = actr_mbsql_code(rc);
+    int code = actr_sql_code(rc);
     if (code == 0)
         code = ACTR_EINTERNAL;
-    return actr_error_set(err, code, actr_mbsql_kind(rc), 0, "%s: %s", what,
+    return actr_error_set(err, code, actr_sql_kind(rc), 0, "%s: %s", what,
                           db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
-int actr_mbsql_exec(sqlite3 *db, const char *sql, const char *what, actr_error_t *err)
+int actr_sql_exec(sqlite3 *db, const char *sql, const char *what, actr_error_t *err)
 {
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : actr_mbsql_fail(err, db, rc, what);
+    return rc == SQLITE_OK ? 0 : actr_sql_fail(err, db, rc, what);
 }
 
-int actr_mbsql_step_done(sqlite3_stmt *st)
+int actr_sql_step_done(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -87,7 +87,7 @@ int actr_mbsql_step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-int actr_mbsql_bind_blob(sqlite3_stmt *st, int index, const void *data, size_t len)
+int actr_sql_bind_blob(sqlite3_stmt *st, int index, const void *data, size_t len)
 {
     /* A NULL pointer would bind SQL NULL, which NOT NULL columns refuse. */
     if (len == 0)
@@ -95,21 +95,21 @@ int actr_mbsql_bind_blob(sqlite3_stmt *st, int index, const void *data, size_t l
     return sqlite3_bind_blob64(st, index, data, len, SQLITE_STATIC);
 }
 
-int actr_mbsql_bind_opt_blob(sqlite3_stmt *st, int index, const void *data, size_t len)
+int actr_sql_bind_opt_blob(sqlite3_stmt *st, int index, const void *data, size_t len)
 {
     if (!data)
         return sqlite3_bind_null(st, index);
-    return actr_mbsql_bind_blob(st, index, data, len);
+    return actr_sql_bind_blob(st, index, data, len);
 }
 
-int actr_mbsql_bind_text(sqlite3_stmt *st, int index, const char *text)
+int actr_sql_bind_text(sqlite3_stmt *st, int index, const char *text)
 {
     if (!text)
         return sqlite3_bind_null(st, index);
     return sqlite3_bind_text(st, index, text, -1, SQLITE_STATIC);
 }
 
-int actr_mbsql_column_buf(sqlite3_stmt *st, int col, actr_buf_t *out)
+int actr_sql_column_buf(sqlite3_stmt *st, int col, actr_buf_t *out)
 {
     const void *data = sqlite3_column_blob(st, col);
     int len = sqlite3_column_bytes(st, col);
@@ -120,7 +120,7 @@ int actr_mbsql_column_buf(sqlite3_stmt *st, int col, actr_buf_t *out)
     return actr_buf_copy(data, (size_t)len, out);
 }
 
-int actr_mbsql_column_strdup(sqlite3_stmt *st, int col, char **out)
+int actr_sql_column_strdup(sqlite3_stmt *st, int col, char **out)
 {
     *out = NULL;
     if (sqlite3_column_type(st, col) == SQLITE_NULL)
@@ -137,13 +137,13 @@ int actr_mbsql_column_strdup(sqlite3_stmt *st, int col, char **out)
     return 0;
 }
 
-void actr_mbsql_time_text(int64_t unix_ms, char out[ACTR_RFC3339_MS_LEN + 1])
+void actr_sql_time_text(int64_t unix_ms, char out[ACTR_RFC3339_MS_LEN + 1])
 {
     if (actr_rfc3339_format_ms(unix_ms, out) != 0)
         actr_rfc3339_format_ms(0, out); /* only for clocks outside years 0000..9999 */
 }
 
-int64_t actr_mbsql_column_time(sqlite3_stmt *st, int col)
+int64_t actr_sql_column_time(sqlite3_stmt *st, int col)
 {
     const unsigned char *text = sqlite3_column_text(st, col);
     int len = sqlite3_column_bytes(st, col);
@@ -154,7 +154,7 @@ int64_t actr_mbsql_column_time(sqlite3_stmt *st, int col)
     return s * 1000 + nanos / 1000000;
 }
 
-int actr_mbsql_user_version(sqlite3 *db, int *version)
+int actr_sql_user_version(sqlite3 *db, int *version)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
@@ -184,7 +184,7 @@ static int create_file(const char *path, const char *what, int *fd_out, actr_err
     return 0;
 }
 
-int actr_mbsql_lock(int fd, const char *path, const char *what, actr_error_t *err)
+int actr_sql_lock(int fd, const char *path, const char *what, actr_error_t *err)
 {
     /* flock locks are separate from the POSIX record locks SQLite uses, so they do not clash. */
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -213,18 +213,18 @@ static int set_pragmas(sqlite3 *db, const char *path, const char *what, int sync
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_OK)
-        return actr_mbsql_fail(err, db, rc, "enabling WAL");
-    return actr_mbsql_exec(db, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+        return actr_sql_fail(err, db, rc, "enabling WAL");
+    return actr_sql_exec(db, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                            "setting synchronous", err);
 }
 
-int actr_mbsql_open(const char *path, const char *what, int sync_full, int *fd_out,
+int actr_sql_open(const char *path, const char *what, int sync_full, int *fd_out,
                     sqlite3 **db_out, actr_error_t *err)
 {
     *db_out = NULL;
     if (fd_out)
         *fd_out = -1;
-    int memory = actr_mbsql_is_memory(path);
+    int memory = actr_sql_is_memory(path);
     if (!memory && !*path)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "%s: empty path", what);
     int fd = -1;
@@ -236,11 +236,11 @@ int actr_mbsql_open(const char *path, const char *what, int sync_full, int *fd_o
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int src = sqlite3_open_v2(memory ? ":memory:" : path, &db, flags, NULL);
     if (src != SQLITE_OK) {
-        rc = actr_mbsql_fail(err, db, src, what);
+        rc = actr_sql_fail(err, db, src, what);
         goto fail;
     }
     sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, ACTR_MBSQL_BUSY_TIMEOUT_MS);
+    sqlite3_busy_timeout(db, ACTR_SQL_BUSY_TIMEOUT_MS);
     if ((rc = set_pragmas(db, path, what, sync_full, err)) != 0) {
         /* Not a database, most likely: name the file. */
         actr_error_set(err, rc, err ? err->kind : ACTR_KIND_CORRUPT, 0, "cannot open %s %s: %s",

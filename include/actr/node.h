@@ -1,0 +1,123 @@
+/*
+ * node.h - one actor hosted by a hyper, and its typestate (spec: runtime.md §12.1-12.3, §12.8):
+ *
+ *   actr_node_new ──► INIT ──link/attach──► ATTACHED ──register/register_local──► REGISTERED
+ *                      └─set_type (INIT or ATTACHED)
+ *   REGISTERED ──start──► RUNNING ──actr_ref_shutdown──► STOPPING ──► STOPPED
+ *
+ * A call in the wrong state returns ACTR_ESTATE and changes nothing. A failed start (on_start
+ * error) leaves the node STOPPED. A hyper hosts any number of nodes; running nodes reach each
+ * other in-process by ActrId.
+ *
+ *   actr_node_t *node;
+ *   actr_node_new(hyper, NULL, &node, &err);
+ *   actr_node_set_type(node, &type, &err);
+ *   actr_node_link(node, &workload, &err);
+ *   actr_node_register_local(node, 1, 0, &err);         // realm 1, serial assigned
+ *   actr_ref_t *ref;
+ *   actr_node_start(node, &ref, &err);
+ *   ... actr_ref_call(ref, NULL, "echo.EchoService.Echo", &req, 5000, &resp, &err) ...
+ *   actr_ref_shutdown(ref);
+ *   actr_ref_wait(ref, 5000);
+ *   actr_node_free(node);
+ *
+ * Threading: the typestate functions (new, set_type, link, attach, register*, start, free) are
+ * meant for one controlling thread; they are safe against the node's own traffic. Not to be
+ * called from the node's own workload entries.
+ */
+#ifndef ACTR_NODE_H
+#define ACTR_NODE_H
+
+#include "actr/common.h"
+#include "actr/config.h"
+#include "actr/error.h"
+#include "actr/hyper.h"
+#include "actr/ref.h"
+#include "actr/types.h"
+#include "actr/workload.h"
+
+ACTR_BEGIN_DECLS
+
+typedef struct actr_node actr_node_t;
+
+typedef enum actr_node_state {
+    ACTR_NODE_INIT = 0,
+    ACTR_NODE_ATTACHED,
+    ACTR_NODE_REGISTERED,
+    ACTR_NODE_RUNNING,
+    ACTR_NODE_STOPPING,
+    ACTR_NODE_STOPPED,
+} actr_node_state_t;
+
+/* "init", "attached", "registered", "running", "stopping", "stopped". */
+ACTR_API const char *actr_node_state_name(actr_node_state_t state);
+
+/*
+ * Creates a node in INIT. config (optional, borrowed: it must outlive the node) is the actor's
+ * actr.toml; it supplies the realm for actr_node_register() and the remote transports' settings.
+ * Returns 0, ACTR_EINVAL, ACTR_ESTATE (the hyper is being freed) or ACTR_ENOMEM.
+ */
+ACTR_API int actr_node_new(actr_hyper_t *hyper, const actr_runtime_config_t *config,
+                           actr_node_t **out, actr_error_t *err);
+
+/* Sets the actor type (the reference's with_actor_type); INIT or ATTACHED. Validated with
+ * actr_type_validate(). */
+ACTR_API int actr_node_set_type(actr_node_t *node, const actr_type_t *type, actr_error_t *err);
+
+/*
+ * Links an in-process workload (the reference's link(): a "static lib" actor): INIT → ATTACHED.
+ * The node takes ownership of *workload on success AND on failure (destroy is called then), so
+ * the caller never frees it after this call.
+ */
+ACTR_API int actr_node_link(actr_node_t *node, const actr_workload_t *workload, actr_error_t *err);
+
+/*
+ * Attaches a signed package (WASM or native dynclib). Not available yet: the execution engines
+ * come with issue 7. Returns ACTR_EUNSUPPORTED (ACTR_ESTATE outside INIT).
+ */
+ACTR_API int actr_node_attach(actr_node_t *node, const void *package, size_t len,
+                              actr_error_t *err);
+
+/*
+ * Registers with AIS (POST /register) and takes the ActrId and credential it returns:
+ * ATTACHED → REGISTERED. Not available yet: returns ACTR_EUNSUPPORTED until the AIS client is
+ * integrated (use actr_node_register_local() for in-process use). ACTR_ESTATE outside ATTACHED.
+ */
+ACTR_API int actr_node_register(actr_node_t *node, actr_error_t *err);
+
+/*
+ * Gives the node an identity without AIS (our addition, docs/RUNTIME.md §5): ActrId =
+ * {realm_id, serial, type set by actr_node_set_type()}; ATTACHED → REGISTERED. serial 0 asks the
+ * hyper for a fresh serial. Such a node has no credential: in-process traffic works, remote
+ * transports refuse to start. Returns 0, ACTR_ESTATE, ACTR_EINVAL (no type set) or ACTR_EEXIST
+ * (another node of this hyper already has realm_id + serial).
+ */
+ACTR_API int actr_node_register_local(actr_node_t *node, uint32_t realm_id, uint64_t serial,
+                                      actr_error_t *err);
+
+/*
+ * Starts the node: REGISTERED → RUNNING. Runs on_start (request id "lifecycle:on_start") before
+ * any traffic can reach the actor; its error aborts the start, the node becomes STOPPED and the
+ * error (with the workload's message) is returned. Then on_ready runs (errors only logged), the
+ * node enters the hyper's directory and *ref is returned. Blocks until on_start and on_ready
+ * have returned.
+ */
+ACTR_API int actr_node_start(actr_node_t *node, actr_ref_t **ref, actr_error_t *err);
+
+ACTR_API actr_node_state_t actr_node_state(const actr_node_t *node);
+
+/* The node's ActrId once REGISTERED (NULL before). */
+ACTR_API const actr_id_t *actr_node_id(const actr_node_t *node);
+
+/* The ref returned by actr_node_start(), or NULL before the node started. */
+ACTR_API actr_ref_t *actr_node_ref(actr_node_t *node);
+
+/*
+ * Frees the node. A running node is shut down first and this waits until it is stopped (its
+ * current entry must return). The workload is destroyed. NULL is ignored.
+ */
+ACTR_API void actr_node_free(actr_node_t *node);
+
+ACTR_END_DECLS
+
+#endif /* ACTR_NODE_H */

@@ -1,10 +1,12 @@
 /*
  * actr - command line tool of Hyper. main() dispatches the first word to a command or to a group
- * of commands (one file per group: pkg.c, ...); every command parses its options with args.c.
+ * of commands (one file per group: pkg.c, dlq.c, ...); every command parses its options with
+ * args.c.
  */
 #include <string.h>
 
 #include "cli.h"
+#include "dlq.h"
 
 #ifndef ACTR_CLI_VERSION
 #define ACTR_CLI_VERSION "0.1.0"
@@ -49,6 +51,7 @@ static const cli_command_t help_cmd = {
 
 static const top_entry_t top[] = {
     {"pkg", NULL, &cli_pkg_group},
+    {"dlq", NULL, &cli_dlq_group},
     {"version", &version_cmd, NULL},
     {"help", &help_cmd, NULL},
 };

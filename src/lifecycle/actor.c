@@ -1,0 +1,410 @@
+/* actor.c - one node's serial executor: scheduling on the worker pool, turns of up to `batch`
+ * items, lifecycle entries, the stop barrier and the deadlock check of synchronous calls. */
+#include "lifecycle/actor.h"
+
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "actr/log.h"
+#include "lifecycle/hooks.h"
+#include "lifecycle/node_internal.h"
+
+#define ACTOR_OF(r) ((actr_actor_t *)((char *)(r) - offsetof(actr_actor_t, runnable)))
+#define REQ_OF(it, field) ((actr_request_t *)((char *)(it) - offsetof(actr_request_t, field)))
+/* Longest chain of blocked actors followed by the deadlock check. */
+#define WAIT_CHAIN_MAX 64
+
+/* A lifecycle entry queued by actr_actor_run_lifecycle(); the starter waits on `done`. */
+typedef struct lifecycle_item {
+    actr_item_t item;
+    int which;
+    int rc;
+    actr_error_t err;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+} lifecycle_item_t;
+
+typedef enum item_outcome {
+    ITEM_DONE = 0,
+    ITEM_YIELD, /* the stop barrier went back to the tail: end this turn */
+} item_outcome_t;
+
+static _Thread_local actr_actor_t *tl_current;
+
+static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch);
+
+int actr_actor_init(actr_actor_t *a, struct actr_node *node, actr_workers_t *workers,
+                    uint32_t inbox_capacity, uint32_t hook_capacity)
+{
+    memset(a, 0, sizeof *a);
+    int rc = actr_inbox_init(&a->inbox, inbox_capacity);
+    if (rc != 0)
+        return rc;
+    if (pthread_mutex_init(&a->out_lock, NULL) != 0) {
+        actr_inbox_destroy(&a->inbox);
+        return ACTR_ENOMEM;
+    }
+    a->runnable.run = actor_run;
+    a->node = node;
+    a->workers = workers;
+    a->hook_capacity = hook_capacity;
+    a->stop_item.kind = ACTR_ITEM_STOP;
+    atomic_init(&a->scheduled, 0);
+    atomic_init(&a->waiting_on, NULL);
+    atomic_init(&a->hooks_queued, 0);
+    atomic_init(&a->hooks_dropped, 0);
+    atomic_init(&a->in_run, 0);
+    return 0;
+}
+
+void actr_actor_destroy(actr_actor_t *a)
+{
+    pthread_mutex_destroy(&a->out_lock);
+    actr_inbox_destroy(&a->inbox);
+}
+
+actr_actor_t *actr_actor_current(void)
+{
+    return tl_current;
+}
+
+void actr_actor_push(actr_actor_t *a, actr_item_t *item)
+{
+    actr_inbox_push(&a->inbox, &item->link);
+    /* The plain load saves the CAS while the actor is already queued or running. */
+    if (atomic_load_explicit(&a->scheduled, memory_order_seq_cst))
+        return;
+    int expect = 0;
+    if (atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1, memory_order_seq_cst,
+                                                memory_order_relaxed))
+        actr_workers_submit(a->workers, &a->runnable);
+}
+
+static const actr_workload_vtable_t *vt(actr_actor_t *a)
+{
+    return a->node->workload.vtable;
+}
+
+/* The error a caller sees for a failed handler: the callee's wire code decides the ACTR_E*
+ * code, as it would after a trip over the wire. */
+static void normalize_error(int rc, actr_error_t *err, const char *route_key)
+{
+    uint32_t wire = err->code != 0 && err->wire_code ? err->wire_code : actr_wire_code_for_errno(rc);
+    char msg[ACTR_ERROR_MESSAGE_MAX];
+    if (err->code != 0 && err->message[0])
+        memcpy(msg, err->message, sizeof msg);
+    else
+        snprintf(msg, sizeof msg, "handler for %s failed: %s", route_key, actr_strerror(rc));
+    actr_error_set(err, actr_errno_for_wire_code(wire), actr_wire_code_kind(wire), wire, "%s", msg);
+}
+
+static void run_request(actr_actor_t *a, actr_request_t *req)
+{
+    if (req->direction != ACTR_DIR_REQUEST && req->direction != ACTR_DIR_TELL) {
+        /* Receivers route only on direction (spec: runtime.md §1.1): anything else is dropped
+         * without running the handler; a waiting caller hits its deadline. */
+        actr_log(ACTR_LOG_WARN, "runtime", "dropping in-process message with invalid direction",
+                 ACTR_KV("route_key", req->route_key));
+        actr_request_unref(req);
+        return;
+    }
+    bool tell = req->direction == ACTR_DIR_TELL;
+    if (a->stopped || (req->mode != ACTR_REQ_TELL && !actr_request_pending(req))) {
+        /* Stopped (cannot happen for admitted messages) or the caller gave up: skip. */
+        if (!tell && a->stopped) {
+            actr_error_t e;
+            actr_error_set(&e, ACTR_ECLOSED, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
+                           "target actor stopped");
+            actr_request_complete(req, ACTR_ECLOSED, NULL, &e);
+        }
+        actr_request_unref(req);
+        return;
+    }
+    actr_ctx_t ctx;
+    actr_ctx_init(&ctx, a->node, NULL);
+    ctx.req = req;
+    ctx.caller = req->caller ? &req->caller->id : NULL;
+    actr_buf_t resp = ACTR_BUF_INIT;
+    actr_error_t err;
+    err.code = 0;
+    err.wire_code = 0;
+    err.message[0] = '\0';
+    int rc = vt(a)->dispatch(a->node->workload.self, &ctx, req->route_key, &req->payload, &resp,
+                             &err);
+    /* Before answering: when a call returns, the runtime no longer holds the caller's bytes. */
+    actr_buf_release(&req->payload);
+    if (tell) {
+        /* A tell never produces a reply, not even an error (scenario 20). */
+        actr_buf_release(&resp);
+        if (rc != 0)
+            actr_log(ACTR_LOG_DEBUG, "runtime", "tell handler failed",
+                     ACTR_KV("route_key", req->route_key), ACTR_KV("error", actr_strerror(rc)));
+        if (req->mode != ACTR_REQ_TELL)
+            actr_request_complete(req, 0, NULL, NULL);
+    } else if (rc == 0) {
+        actr_request_complete(req, 0, &resp, NULL);
+    } else {
+        actr_buf_release(&resp);
+        normalize_error(rc, &err, req->route_key);
+        actr_request_complete(req, err.code, NULL, &err);
+    }
+    actr_request_unref(req);
+}
+
+static void run_completion(actr_actor_t *a, actr_request_t *req)
+{
+    actr_actor_untrack(a, req);
+    actr_ctx_t ctx;
+    actr_ctx_init(&ctx, a->node, NULL);
+    ctx.req = req;
+    actr_request_run_callback(req, &ctx);
+    actr_request_unref(req);
+}
+
+static void run_lifecycle(actr_actor_t *a, lifecycle_item_t *li)
+{
+    const actr_workload_vtable_t *v = vt(a);
+    int (*entry)(void *, actr_ctx_t *, actr_error_t *) =
+        li->which == ACTR_LIFECYCLE_ON_START ? v->on_start : v->on_ready;
+    actr_ctx_t ctx;
+    actr_ctx_init(&ctx, a->node, li->which == ACTR_LIFECYCLE_ON_START ? "lifecycle:on_start"
+                                                          : "lifecycle:on_ready");
+    int rc = 0;
+    li->err.code = 0;
+    li->err.message[0] = '\0';
+    if (entry)
+        rc = entry(a->node->workload.self, &ctx, &li->err);
+    pthread_mutex_lock(&li->lock);
+    li->rc = rc;
+    li->done = true;
+    pthread_cond_signal(&li->cond);
+    pthread_mutex_unlock(&li->lock);
+}
+
+/*
+ * The stop barrier. Reservations taken before the inbox closed are still being pushed or are
+ * queued behind us, and completions of our async calls may be on their way: go back to the tail
+ * until both are settled, then run on_stop.
+ */
+static item_outcome_t run_stop(actr_actor_t *a)
+{
+    if (actr_inbox_reserved(&a->inbox) != 0) {
+        sched_yield(); /* a sender between reserve and push: let it finish */
+        actr_inbox_push(&a->inbox, &a->stop_item.link);
+        return ITEM_YIELD;
+    }
+    pthread_mutex_lock(&a->out_lock);
+    a->refuse_async = true;
+    bool pending = a->outstanding != NULL;
+    for (actr_request_t *r = a->outstanding; r; r = r->call->out_next) {
+        actr_error_t e;
+        actr_error_set(&e, ACTR_ECLOSED, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
+                       "calling actor stopped before the answer arrived");
+        /* The winner queues the completion to us (deliver); a loser's is already on its way. */
+        actr_request_complete(r, ACTR_ECLOSED, NULL, &e);
+    }
+    pthread_mutex_unlock(&a->out_lock);
+    if (pending) {
+        actr_inbox_push(&a->inbox, &a->stop_item.link);
+        return ITEM_YIELD;
+    }
+    const actr_workload_vtable_t *v = vt(a);
+    if (v->on_stop) {
+        actr_ctx_t ctx;
+        actr_ctx_init(&ctx, a->node, "lifecycle:on_stop");
+        ctx.in_stop = true;
+        actr_error_t err;
+        err.code = 0;
+        err.message[0] = '\0';
+        int rc = v->on_stop(a->node->workload.self, &ctx, &err);
+        if (rc != 0)
+            actr_log(ACTR_LOG_WARN, "runtime", "on_stop failed", ACTR_KV("error", err.message),
+                     ACTR_KV("code", actr_err_name(rc)));
+    }
+    a->stopped = true;
+    actr_node_set_state(a->node, ACTR_NODE_STOPPED);
+    return ITEM_DONE;
+}
+
+/* Conflict-key scheduling would hook in here: a request item would be submitted to the actor's
+ * scheduler (dispatch/scheduler.h) and run when actr_sched_next() hands it out. */
+static item_outcome_t run_item(actr_actor_t *a, actr_item_t *it)
+{
+    switch ((actr_item_kind_t)it->kind) {
+    case ACTR_ITEM_REQUEST:
+        run_request(a, REQ_OF(it, item));
+        break;
+    case ACTR_ITEM_COMPLETION:
+        run_completion(a, REQ_OF(it, done_item));
+        break;
+    case ACTR_ITEM_LIFECYCLE:
+        run_lifecycle(a, (lifecycle_item_t *)it);
+        break;
+    case ACTR_ITEM_HOOK:
+        actr_hooks_run(a, it);
+        break;
+    case ACTR_ITEM_STOP:
+        return run_stop(a);
+    }
+    return ITEM_DONE;
+}
+
+static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch)
+{
+    actr_actor_t *a = ACTOR_OF(r);
+    atomic_store_explicit(&a->in_run, 1, memory_order_relaxed);
+    actr_actor_t *outer = tl_current;
+    tl_current = a;
+    uint32_t consumed = 0;
+    for (uint32_t n = 0; n < batch; n++) {
+        actr_item_t *it = (actr_item_t *)actr_inbox_pop(&a->inbox);
+        if (!it)
+            break;
+        if (it->counted) {
+            consumed++;
+        } else if (it->kind == ACTR_ITEM_STOP) {
+            /* The barrier counts reservations: give back those consumed so far first. */
+            actr_inbox_release(&a->inbox, consumed);
+            consumed = 0;
+        }
+        if (run_item(a, it) == ITEM_YIELD)
+            break;
+    }
+    actr_inbox_release(&a->inbox, consumed);
+    tl_current = outer;
+    actr_run_result_t res = ACTR_RUN_MORE;
+    if (!actr_inbox_ready(&a->inbox)) {
+        /* Release, then look again: a producer that linked its item after our look sees 0 and
+         * submits us itself; one that linked before is seen here. */
+        atomic_store_explicit(&a->scheduled, 0, memory_order_seq_cst);
+        int expect = 0;
+        if (!actr_inbox_ready(&a->inbox) ||
+            !atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1,
+                                                     memory_order_seq_cst, memory_order_relaxed))
+            res = ACTR_RUN_IDLE;
+    }
+    atomic_store_explicit(&a->in_run, 0, memory_order_release);
+    return res;
+}
+
+int actr_actor_run_lifecycle(actr_actor_t *a, int which, actr_error_t *err)
+{
+    lifecycle_item_t li;
+    memset(&li, 0, sizeof li);
+    li.item.kind = ACTR_ITEM_LIFECYCLE;
+    li.which = which;
+    pthread_mutex_init(&li.lock, NULL);
+    pthread_cond_init(&li.cond, NULL);
+    actr_actor_push(a, &li.item);
+    /* No deadline: lifecycle entries are the workload's own code (the reference awaits them). */
+    pthread_mutex_lock(&li.lock);
+    while (!li.done)
+        pthread_cond_wait(&li.cond, &li.lock);
+    pthread_mutex_unlock(&li.lock);
+    pthread_cond_destroy(&li.cond);
+    pthread_mutex_destroy(&li.lock);
+    if (li.rc != 0 && err) {
+        if (li.err.code != 0)
+            *err = li.err;
+        else
+            actr_error_set(err, li.rc, ACTR_KIND_INTERNAL, ACTR_WIRE_INTERNAL, "%s failed: %s",
+                           which == ACTR_LIFECYCLE_ON_START ? "on_start" : "on_ready",
+                           actr_strerror(li.rc));
+    }
+    return li.rc;
+}
+
+int actr_actor_stop(actr_actor_t *a)
+{
+    actr_actor_push(a, &a->stop_item);
+    return 0;
+}
+
+void actr_actor_drain(actr_actor_t *a)
+{
+    /* Take the serial context for good: once we hold `scheduled` no worker will run us again,
+     * and in_run tells when the last one has left run(). */
+    for (;;) {
+        int expect = 0;
+        if (atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1,
+                                                    memory_order_seq_cst, memory_order_relaxed))
+            break;
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    while (atomic_load_explicit(&a->in_run, memory_order_acquire))
+        sched_yield();
+    a->stopped = true;
+    actr_item_t *it;
+    while ((it = (actr_item_t *)actr_inbox_pop(&a->inbox)) != NULL) {
+        if (it->kind == ACTR_ITEM_REQUEST)
+            run_request(a, REQ_OF(it, item)); /* stopped: fails calls with ACTR_ECLOSED */
+        else if (it->kind == ACTR_ITEM_HOOK)
+            actr_hooks_run(a, it); /* stopped: frees */
+        else if (it->kind == ACTR_ITEM_COMPLETION)
+            run_completion(a, REQ_OF(it, done_item));
+        /* LIFECYCLE items are never queued once start() returned; STOP is ours. */
+    }
+}
+
+bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target)
+{
+    if (target == self)
+        return false;
+    /* Publish first, then walk: of two actors calling each other at once, at least one sees
+     * the other's mark and fails (both may: never a deadlock). */
+    atomic_store_explicit(&self->waiting_on, target, memory_order_seq_cst);
+    actr_actor_t *p = target;
+    for (int i = 0; i < WAIT_CHAIN_MAX && p; i++) {
+        p = atomic_load_explicit(&p->waiting_on, memory_order_seq_cst);
+        if (p == self) {
+            atomic_store_explicit(&self->waiting_on, NULL, memory_order_seq_cst);
+            return false;
+        }
+    }
+    return true;
+}
+
+void actr_actor_wait_end(actr_actor_t *self)
+{
+    atomic_store_explicit(&self->waiting_on, NULL, memory_order_seq_cst);
+}
+
+bool actr_actor_track(actr_actor_t *a, actr_request_t *req)
+{
+    pthread_mutex_lock(&a->out_lock);
+    bool ok = !a->refuse_async;
+    if (ok) {
+        actr_request_ref(req);
+        req->call->out_prev = NULL;
+        req->call->out_next = a->outstanding;
+        if (a->outstanding)
+            a->outstanding->call->out_prev = req;
+        a->outstanding = req;
+    }
+    pthread_mutex_unlock(&a->out_lock);
+    return ok;
+}
+
+void actr_actor_untrack(actr_actor_t *a, actr_request_t *req)
+{
+    pthread_mutex_lock(&a->out_lock);
+    actr_call_ext_t *x = req->call;
+    bool tracked = x->out_prev || a->outstanding == req;
+    if (tracked) {
+        if (x->out_prev)
+            x->out_prev->call->out_next = x->out_next;
+        else
+            a->outstanding = x->out_next;
+        if (x->out_next)
+            x->out_next->call->out_prev = x->out_prev;
+        x->out_prev = x->out_next = NULL;
+    }
+    pthread_mutex_unlock(&a->out_lock);
+    if (tracked)
+        actr_request_unref(req);
+}

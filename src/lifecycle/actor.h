@@ -1,0 +1,106 @@
+/*
+ * actor.h - the serial executor of one node: its inbox, its place in the worker pool, and the
+ * turn that runs its messages (docs/RUNTIME.md §1 "Workers").
+ *
+ * Scheduling: `scheduled` is 1 while the actor is in the run queue or running. A producer that
+ * pushes an item and finds it 0 sets it (CAS) and submits the actor; the worker that finds the
+ * inbox empty clears it and re-checks the inbox (seq_cst on both sides, so either the producer
+ * sees 0 or the worker sees the item). Hence one worker at a time: the actor is serial.
+ *
+ * Conflict-key scheduling (src/dispatch/scheduler.h) is not wired in yet: every actor runs
+ * serial. The hook point is actor.c:run_item(), where a request would be submitted to the
+ * actor's scheduler instead of dispatched inline, and run() would pull with actr_sched_next().
+ */
+#ifndef ACTR_LIFECYCLE_ACTOR_H
+#define ACTR_LIFECYCLE_ACTOR_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "actr/ctx.h"
+#include "lifecycle/inbox.h"
+#include "lifecycle/request.h"
+#include "lifecycle/workers.h"
+
+struct actr_node;
+
+typedef struct actr_actor {
+    actr_runnable_t runnable;
+    actr_inbox_t inbox;
+    _Atomic int scheduled;
+    /* The actor this one's current turn is blocked on in a synchronous call (deadlock check). */
+    _Atomic(struct actr_actor *) waiting_on;
+    struct actr_node *node;
+    actr_workers_t *workers;
+    uint32_t hook_capacity;
+    _Atomic uint32_t hooks_queued;
+    _Atomic uint64_t hooks_dropped;
+    /* Asynchronous calls made by this actor and not yet completed (failed at stop). */
+    pthread_mutex_t out_lock;
+    actr_request_t *outstanding;
+    bool refuse_async; /* under out_lock: stop has begun */
+    /* Set while a worker is inside run(): actr_actor_drain() waits for it to clear, because a
+     * worker still re-checks the inbox after it released `scheduled`. */
+    _Atomic int in_run;
+    actr_item_t stop_item;
+    /* Consumer-owned (the serial context). */
+    bool stopped; /* on_stop has run: entries are no longer called */
+} actr_actor_t;
+
+/* What a workload entry sees. Lives on the worker's stack for one entry. */
+struct actr_ctx {
+    struct actr_node *node;
+    const actr_id_t *caller;
+    actr_request_t *req;     /* the request being served, or NULL */
+    const char *fixed_rid;   /* "lifecycle:on_start", "hook:...": NULL for requests */
+    bool in_stop;            /* on_stop: async calls refused */
+    char rid_buf[48];
+};
+
+/* A ctx for an entry of node; fixed_rid names lifecycle and hook entries (NULL otherwise). */
+void actr_ctx_init(actr_ctx_t *ctx, struct actr_node *node, const char *fixed_rid);
+
+int actr_actor_init(actr_actor_t *a, struct actr_node *node, actr_workers_t *workers,
+                    uint32_t inbox_capacity, uint32_t hook_capacity);
+/* After actr_actor_drain(); the inbox must be empty. */
+void actr_actor_destroy(actr_actor_t *a);
+
+/* Pushes a runtime item (not counted) or a counted item whose place is reserved, and makes sure
+ * the actor is scheduled. Any thread. */
+void actr_actor_push(actr_actor_t *a, actr_item_t *item);
+
+/*
+ * Runs a lifecycle entry (ACTR_ITEM_LIFECYCLE: on_start or on_ready) on the actor's serial
+ * context and waits for it. Returns the entry's result.
+ */
+int actr_actor_run_lifecycle(actr_actor_t *a, int which, actr_error_t *err);
+#define ACTR_LIFECYCLE_ON_START 1
+#define ACTR_LIFECYCLE_ON_READY 2
+
+/* Queues the stop barrier (after actr_inbox_close()). Any thread, once. */
+int actr_actor_stop(actr_actor_t *a);
+
+/*
+ * For actr_node_free(): takes the serial context for good (waits until no worker runs the
+ * actor), then fails or frees every item still queued. After this no entry runs again.
+ */
+void actr_actor_drain(actr_actor_t *a);
+
+/* The actor whose entry the calling thread is running, or NULL. */
+actr_actor_t *actr_actor_current(void);
+
+/*
+ * Deadlock check for a synchronous call from the current entry of `self` to `target`: marks self
+ * as waiting on target and fails (returns false) if target is self or transitively waits on
+ * self. Call actr_actor_wait_end() after the call when it returned true.
+ */
+bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target);
+void actr_actor_wait_end(actr_actor_t *self);
+
+/* Outstanding async calls of this actor: add (false when stop has begun) and remove. */
+bool actr_actor_track(actr_actor_t *a, actr_request_t *req);
+void actr_actor_untrack(actr_actor_t *a, actr_request_t *req);
+
+#endif /* ACTR_LIFECYCLE_ACTOR_H */

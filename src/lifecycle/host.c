@@ -1,0 +1,281 @@
+/* host.c - in-process calls and tells: resolve, reserve an inbox place, push, wait. */
+#include "lifecycle/host.h"
+
+#include <string.h>
+
+#include "actr/log.h"
+#include "base/clock.h"
+#include "lifecycle/actor.h"
+#include "lifecycle/node_internal.h"
+
+/* A resolved target: the node and whether we hold a directory reference on it. */
+typedef struct target {
+    struct actr_node *node;
+    bool owned;
+    struct actr_node *caller; /* caller id carried by the request (reference taken), or NULL */
+} target_t;
+
+static void id_text(const actr_id_t *id, char *buf, size_t size)
+{
+    if (actr_id_format(id, buf, size, NULL) != 0)
+        snprintf(buf, size, "<unprintable id>");
+}
+
+static int check_route(const char *route_key, size_t *len, actr_error_t *err)
+{
+    size_t n = route_key ? strnlen(route_key, ACTR_ROUTE_KEY_STR_SIZE) : 0;
+    if (n == 0 || n >= ACTR_ROUTE_KEY_STR_SIZE)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
+                              "route key missing or longer than %d bytes",
+                              ACTR_ROUTE_KEY_STR_SIZE - 1);
+    *len = n;
+    return 0;
+}
+
+static void target_release(target_t *t)
+{
+    if (t->owned)
+        actr_node_release(t->node);
+    if (t->caller)
+        actr_node_release(t->caller);
+    t->node = t->caller = NULL;
+    t->owned = false;
+}
+
+static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
+{
+    struct actr_node *from = s->from;
+    memset(t, 0, sizeof *t);
+    if (!s->from_entry && atomic_load_explicit(&from->state, memory_order_acquire) >=
+                              ACTR_NODE_STOPPING)
+        return actr_error_set(err, ACTR_ECLOSED, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
+                              "this node is shutting down");
+    bool self = !s->target || actr_id_equal(s->target, &from->id);
+    if (self) {
+        t->node = from; /* alive: the sender's node outlives its own sends */
+    } else if (!(t->node = actr_directory_get(from->hyper->dir, s->target))) {
+        char id[ACTR_ID_STR_SIZE];
+        id_text(s->target, id, sizeof id);
+        return actr_error_set(err, ACTR_EUNAVAILABLE, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
+                              "no route to %s: not a node of this process (remote transports "
+                              "are not integrated yet)", id);
+    } else {
+        t->owned = true;
+    }
+    int st = atomic_load_explicit(&t->node->state, memory_order_acquire);
+    if (st != ACTR_NODE_RUNNING) {
+        char id[ACTR_ID_STR_SIZE];
+        id_text(&t->node->id, id, sizeof id);
+        int rc = st >= ACTR_NODE_STOPPING
+                     ? actr_error_set(err, ACTR_ECLOSED, ACTR_KIND_TRANSIENT,
+                                      ACTR_WIRE_UNAVAILABLE, "target actor %s stopped", id)
+                     : actr_error_set(err, ACTR_EUNAVAILABLE, ACTR_KIND_TRANSIENT,
+                                      ACTR_WIRE_UNAVAILABLE, "target actor %s is not running", id);
+        target_release(t);
+        return rc;
+    }
+    /* The reference's shell calls to its own workload carry no caller; everything an actor
+     * sends, and what a ref sends to another node, carries the sender's id. */
+    if (s->from_entry || !self) {
+        actr_node_retain(from);
+        t->caller = from;
+    }
+    return 0;
+}
+
+static int reserve(target_t *t, int64_t timeout_ms, actr_error_t *err)
+{
+    int rc = actr_inbox_reserve(&t->node->actor.inbox, timeout_ms);
+    if (rc == 0)
+        return 0;
+    char id[ACTR_ID_STR_SIZE];
+    id_text(&t->node->id, id, sizeof id);
+    if (rc == ACTR_ECLOSED)
+        return actr_error_set(err, rc, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
+                              "target actor %s stopped", id);
+    return actr_error_set(err, rc, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
+                          "inbox of %s stayed full (%u messages)", id,
+                          t->node->actor.inbox.capacity);
+}
+
+/* Builds the request once a place is reserved; on failure the place is given back. */
+static actr_request_t *make_request(const actr_send_t *s, target_t *t, actr_direction_t dir,
+                                    actr_req_mode_t mode, size_t route_len, actr_error_t *err)
+{
+    actr_request_t *req = actr_request_new(dir, mode, s->route_key, route_len, s->payload);
+    if (!req) {
+        actr_inbox_unreserve(&t->node->actor.inbox);
+        actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, ACTR_WIRE_INTERNAL, "out of memory");
+        return NULL;
+    }
+    req->item.counted = 1;
+    req->caller = t->caller; /* the reference moves into the request */
+    t->caller = NULL;
+    return req;
+}
+
+int actr_host_tell(const actr_send_t *s, actr_error_t *err)
+{
+    size_t len = 0;
+    target_t t;
+    int rc = check_route(s->route_key, &len, err);
+    if (rc == 0)
+        rc = resolve(s, &t, err);
+    if (rc != 0)
+        return rc;
+    rc = reserve(&t, s->timeout_ms, err);
+    actr_request_t *req = rc == 0 ? make_request(s, &t, ACTR_DIR_TELL, ACTR_REQ_TELL, len, err)
+                                  : NULL;
+    if (req)
+        actr_actor_push(&t.node->actor, &req->item);
+    else if (rc == 0)
+        rc = ACTR_ENOMEM;
+    target_release(&t);
+    return rc;
+}
+
+static int check_timeout(int64_t timeout_ms, actr_error_t *err)
+{
+    if (timeout_ms > 0)
+        return 0;
+    return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
+                          "call timeout must be > 0 ms (got %lld)", (long long)timeout_ms);
+}
+
+static void block_begin(void *w)
+{
+    actr_workers_block_begin(w);
+}
+
+static void block_end(void *w)
+{
+    actr_workers_block_end(w);
+}
+
+int actr_host_call(const actr_send_t *s, actr_buf_t *response, actr_error_t *err)
+{
+    size_t len = 0;
+    target_t t;
+    if (response)
+        *response = (actr_buf_t)ACTR_BUF_INIT;
+    int rc = check_timeout(s->timeout_ms, err);
+    if (rc == 0)
+        rc = check_route(s->route_key, &len, err);
+    if (rc == 0)
+        rc = resolve(s, &t, err);
+    if (rc != 0)
+        return rc;
+    actr_actor_t *cur = actr_actor_current();
+    if (cur && !actr_actor_wait_begin(cur, &t.node->actor)) {
+        char id[ACTR_ID_STR_SIZE];
+        id_text(&t.node->id, id, sizeof id);
+        bool self = cur == &t.node->actor;
+        target_release(&t);
+        return actr_error_set(err, ACTR_ESTATE, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
+                              "synchronous call would deadlock: %s %s", id,
+                              self ? "is the calling actor itself (serial)"
+                                   : "is waiting on the calling actor");
+    }
+    uint64_t deadline = actr_clock_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
+    rc = reserve(&t, s->timeout_ms, err);
+    actr_request_t *req = rc == 0 ? make_request(s, &t, ACTR_DIR_REQUEST, ACTR_REQ_SYNC, len, err)
+                                  : NULL;
+    if (req) {
+        req->deadline_ns = deadline;
+        actr_request_ref(req); /* ours, for the wait */
+        actr_actor_push(&t.node->actor, &req->item);
+        actr_hyper_t *h = s->from->hyper;
+        rc = actr_request_wait(req, h->opts.spin_us, block_begin, block_end, h->workers,
+                               response, err);
+        actr_request_unref(req);
+    } else if (rc == 0) {
+        rc = ACTR_ENOMEM;
+    }
+    if (cur)
+        actr_actor_wait_end(cur);
+    target_release(&t);
+    return rc;
+}
+
+/* The answer of an actor's async call goes back through the caller's inbox. */
+static void deliver_to_caller(actr_request_t *req)
+{
+    actr_request_ref(req);
+    actr_actor_push(&req->caller->actor, &req->done_item);
+}
+
+int actr_host_call_async(const actr_send_t *s, actr_call_cb cb, void *userdata,
+                         actr_error_t *err)
+{
+    size_t len = 0;
+    target_t t;
+    if (!cb)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
+                              "no callback");
+    int rc = check_timeout(s->timeout_ms, err);
+    if (rc == 0)
+        rc = check_route(s->route_key, &len, err);
+    if (rc == 0)
+        rc = resolve(s, &t, err);
+    if (rc != 0)
+        return rc;
+    rc = reserve(&t, 0, err);
+    actr_request_t *req = rc == 0 ? make_request(s, &t, ACTR_DIR_REQUEST, ACTR_REQ_ASYNC, len, err)
+                                  : NULL;
+    if (!req) {
+        target_release(&t);
+        return rc ? rc : ACTR_ENOMEM;
+    }
+    req->deadline_ns = actr_clock_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
+    req->call->cb = cb;
+    req->call->userdata = userdata;
+    req->call->deliver = s->from_entry ? deliver_to_caller : NULL;
+    /* Tracked before it can complete, so a stop of the caller sees it. */
+    if (s->from_entry && !actr_actor_track(&s->from->actor, req)) {
+        rc = actr_error_set(err, ACTR_ESTATE, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
+                            "asynchronous calls are refused once the node is stopping");
+    } else if ((rc = actr_request_arm_timer(req, s->from->hyper->loop)) != 0) {
+        if (s->from_entry)
+            actr_actor_untrack(&s->from->actor, req);
+        rc = actr_error_set(err, rc == ACTR_EAGAIN ? ACTR_EAGAIN : ACTR_ECLOSED,
+                            ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
+                            "cannot arm the call's deadline timer (I/O thread queue full or "
+                            "stopping)");
+    }
+    if (rc != 0) {
+        actr_inbox_unreserve(&t.node->actor.inbox);
+        actr_request_unref(req);
+    } else {
+        actr_actor_push(&t.node->actor, &req->item);
+    }
+    target_release(&t);
+    return rc;
+}
+
+int actr_host_deliver(struct actr_node *node, actr_request_t *req, int64_t timeout_ms)
+{
+    if (!actr_node_accepting(node))
+        return ACTR_ECLOSED;
+    int rc = actr_inbox_reserve(&node->actor.inbox, timeout_ms);
+    if (rc != 0)
+        return rc;
+    req->item.counted = 1;
+    actr_actor_push(&node->actor, &req->item);
+    return 0;
+}
+
+int actr_host_discover(struct actr_node *from, const actr_type_t *type, actr_id_t *out,
+                       actr_error_t *err)
+{
+    if (!type || !out)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
+                              "type and out are required");
+    if (actr_directory_find_type(from->hyper->dir, type, out) == 0)
+        return 0;
+    char ty[ACTR_TYPE_STR_SIZE];
+    if (actr_type_format(type, ty, sizeof ty, NULL) != 0)
+        snprintf(ty, sizeof ty, "<invalid type>");
+    return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_INTERNAL, ACTR_WIRE_NOT_IMPLEMENTED,
+                          "no running actor of type %s in this process, and remote discovery "
+                          "needs the signaling client (not integrated yet)", ty);
+}

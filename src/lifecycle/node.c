@@ -1,0 +1,256 @@
+/* node.c - the node typestate: new → link → register_local → start → shutdown → free. */
+#include "actr/node.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "actr/log.h"
+#include "lifecycle/directory.h"
+#include "lifecycle/node_internal.h"
+
+const char *actr_node_state_name(actr_node_state_t state)
+{
+    switch (state) {
+    case ACTR_NODE_INIT: return "init";
+    case ACTR_NODE_ATTACHED: return "attached";
+    case ACTR_NODE_REGISTERED: return "registered";
+    case ACTR_NODE_RUNNING: return "running";
+    case ACTR_NODE_STOPPING: return "stopping";
+    case ACTR_NODE_STOPPED: return "stopped";
+    }
+    return "unknown";
+}
+
+void actr_node_retain(struct actr_node *node)
+{
+    atomic_fetch_add_explicit(&node->refs, 1, memory_order_relaxed);
+}
+
+void actr_node_release(struct actr_node *node)
+{
+    if (atomic_fetch_sub_explicit(&node->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    if (atomic_load_explicit(&node->actor_ready, memory_order_relaxed))
+        actr_actor_destroy(&node->actor);
+    pthread_cond_destroy(&node->state_cv);
+    pthread_mutex_destroy(&node->lock);
+    free(node);
+}
+
+void actr_node_set_state(struct actr_node *node, actr_node_state_t state)
+{
+    pthread_mutex_lock(&node->lock);
+    atomic_store_explicit(&node->state, state, memory_order_release);
+    pthread_cond_broadcast(&node->state_cv);
+    pthread_mutex_unlock(&node->lock);
+}
+
+static actr_node_state_t state_of(const actr_node_t *node)
+{
+    return (actr_node_state_t)atomic_load_explicit(&node->state, memory_order_acquire);
+}
+
+/* ACTR_ESTATE naming the call, the state it needs and the one the node is in. */
+static int wrong_state(const actr_node_t *node, const char *call, const char *needs,
+                       actr_error_t *err)
+{
+    return actr_error_set(err, ACTR_ESTATE, ACTR_KIND_CLIENT, 0, "%s needs a node in %s, not %s",
+                          call, needs, actr_node_state_name(state_of(node)));
+}
+
+int actr_node_new(actr_hyper_t *hyper, const actr_runtime_config_t *config, actr_node_t **out,
+                  actr_error_t *err)
+{
+    if (!hyper || !out)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "hyper and out are required");
+    *out = NULL;
+    actr_node_t *n = calloc(1, sizeof *n);
+    if (!n)
+        return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
+    atomic_init(&n->refs, 1);
+    atomic_init(&n->state, ACTR_NODE_INIT);
+    atomic_init(&n->actor_ready, false);
+    n->hyper = hyper;
+    n->config = config;
+    n->ref.node = n;
+    pthread_mutex_init(&n->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&n->state_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_lock(&hyper->nodes_lock);
+    bool ok = !hyper->freeing;
+    if (ok) {
+        n->next = hyper->nodes;
+        if (hyper->nodes)
+            hyper->nodes->prev = n;
+        hyper->nodes = n;
+    }
+    pthread_mutex_unlock(&hyper->nodes_lock);
+    if (!ok) {
+        actr_node_release(n);
+        return actr_error_set(err, ACTR_ESTATE, ACTR_KIND_CLIENT, 0, "the hyper is being freed");
+    }
+    *out = n;
+    return 0;
+}
+
+int actr_node_set_type(actr_node_t *node, const actr_type_t *type, actr_error_t *err)
+{
+    if (!node || !type)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node and type are required");
+    actr_node_state_t st = state_of(node);
+    if (st != ACTR_NODE_INIT && st != ACTR_NODE_ATTACHED)
+        return wrong_state(node, "set_type", "init or attached", err);
+    int rc = actr_type_validate(type, err);
+    if (rc != 0)
+        return rc;
+    node->id.type = *type;
+    node->has_type = true;
+    return 0;
+}
+
+int actr_node_link(actr_node_t *node, const actr_workload_t *workload, actr_error_t *err)
+{
+    actr_workload_t wl = workload ? *workload : (actr_workload_t){NULL, NULL};
+    int rc = 0;
+    if (!node || !workload)
+        rc = actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node and workload are required");
+    else if (state_of(node) != ACTR_NODE_INIT)
+        rc = wrong_state(node, "link", "init", err);
+    else if (!wl.vtable || !wl.vtable->dispatch)
+        rc = actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "workload has no dispatch entry");
+    if (rc != 0) {
+        actr_workload_destroy(&wl); /* ownership passes even on failure */
+        return rc;
+    }
+    node->workload = wl;
+    node->linked = true;
+    actr_node_set_state(node, ACTR_NODE_ATTACHED);
+    return 0;
+}
+
+int actr_node_attach(actr_node_t *node, const void *package, size_t len, actr_error_t *err)
+{
+    (void)package;
+    (void)len;
+    if (!node)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node is required");
+    if (state_of(node) != ACTR_NODE_INIT)
+        return wrong_state(node, "attach", "init", err);
+    return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_INTERNAL, ACTR_WIRE_NOT_IMPLEMENTED,
+                          "attach: package workloads need the WASM and dynclib engines (issue "
+                          "7); link an in-process workload instead");
+}
+
+int actr_node_register(actr_node_t *node, actr_error_t *err)
+{
+    if (!node)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node is required");
+    if (state_of(node) != ACTR_NODE_ATTACHED)
+        return wrong_state(node, "register", "attached", err);
+    return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_INTERNAL, ACTR_WIRE_NOT_IMPLEMENTED,
+                          "register: the AIS client is not integrated yet; use "
+                          "actr_node_register_local() for in-process use");
+}
+
+int actr_node_register_local(actr_node_t *node, uint32_t realm_id, uint64_t serial,
+                             actr_error_t *err)
+{
+    if (!node)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node is required");
+    if (state_of(node) != ACTR_NODE_ATTACHED)
+        return wrong_state(node, "register_local", "attached", err);
+    if (!node->has_type)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
+                              "register_local: no actor type (call actr_node_set_type first)");
+    actr_directory_t *dir = node->hyper->dir;
+    node->id.realm.realm_id = realm_id;
+    node->id.serial_number = serial ? serial : actr_directory_fresh_serial(dir, realm_id);
+    int rc = actr_directory_add(dir, &node->id, node);
+    if (rc == ACTR_EEXIST)
+        return actr_error_set(err, rc, ACTR_KIND_CLIENT, 0,
+                              "register_local: realm %u serial %llx is taken in this hyper",
+                              realm_id, (unsigned long long)node->id.serial_number);
+    if (rc != 0)
+        return actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "register_local: out of memory");
+    actr_node_set_state(node, ACTR_NODE_REGISTERED);
+    return 0;
+}
+
+int actr_node_start(actr_node_t *node, actr_ref_t **ref, actr_error_t *err)
+{
+    if (ref)
+        *ref = NULL;
+    if (!node || !ref)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node and ref are required");
+    if (state_of(node) != ACTR_NODE_REGISTERED || atomic_load(&node->actor_ready))
+        return wrong_state(node, "start", "registered", err);
+    actr_hyper_t *h = node->hyper;
+    int rc = actr_actor_init(&node->actor, node, h->workers, h->opts.inbox_capacity,
+                             h->opts.hook_queue_capacity);
+    if (rc != 0)
+        return actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "start: cannot create the inbox");
+    atomic_store_explicit(&node->actor_ready, true, memory_order_release);
+    char id[ACTR_ID_STR_SIZE];
+    if (actr_id_format(&node->id, id, sizeof id, NULL) != 0)
+        id[0] = '\0';
+    /* Nothing can reach the actor yet (not RUNNING): on_start and on_ready come first. */
+    rc = actr_actor_run_lifecycle(&node->actor, ACTR_LIFECYCLE_ON_START, err);
+    if (rc != 0) {
+        actr_log(ACTR_LOG_ERROR, "runtime", "on_start failed: start aborted", ACTR_KV("actor", id),
+                 ACTR_KV("error", err ? err->message : actr_strerror(rc)));
+        actr_node_set_state(node, ACTR_NODE_STOPPED);
+        return rc;
+    }
+    actr_error_t ready_err;
+    if (actr_actor_run_lifecycle(&node->actor, ACTR_LIFECYCLE_ON_READY, &ready_err) != 0)
+        actr_log(ACTR_LOG_WARN, "runtime", "on_ready failed", ACTR_KV("actor", id),
+                 ACTR_KV("error", ready_err.message));
+    actr_node_set_state(node, ACTR_NODE_RUNNING);
+    actr_log(ACTR_LOG_INFO, "runtime", "ActrNode started successfully", ACTR_KV("actor", id));
+    *ref = &node->ref;
+    return 0;
+}
+
+actr_node_state_t actr_node_state(const actr_node_t *node)
+{
+    return node ? state_of(node) : ACTR_NODE_STOPPED;
+}
+
+const actr_id_t *actr_node_id(const actr_node_t *node)
+{
+    return node && state_of(node) >= ACTR_NODE_REGISTERED ? &node->id : NULL;
+}
+
+actr_ref_t *actr_node_ref(actr_node_t *node)
+{
+    return node && state_of(node) >= ACTR_NODE_RUNNING ? &node->ref : NULL;
+}
+
+void actr_node_free(actr_node_t *node)
+{
+    if (!node)
+        return;
+    if (atomic_load(&node->actor_ready)) {
+        actr_ref_shutdown(&node->ref);
+        actr_ref_wait(&node->ref, -1);
+        actr_actor_drain(&node->actor);
+    }
+    actr_node_state_t st = state_of(node);
+    if (st >= ACTR_NODE_REGISTERED)
+        actr_directory_remove(node->hyper->dir, &node->id, node);
+    if (node->linked)
+        actr_workload_destroy(&node->workload);
+    actr_hyper_t *h = node->hyper;
+    pthread_mutex_lock(&h->nodes_lock);
+    if (node->prev)
+        node->prev->next = node->next;
+    else
+        h->nodes = node->next;
+    if (node->next)
+        node->next->prev = node->prev;
+    pthread_mutex_unlock(&h->nodes_lock);
+    actr_node_release(node);
+}

@@ -1,0 +1,65 @@
+/* node_internal.h - the node, ref and hyper structs shared by the lifecycle modules. */
+#ifndef ACTR_LIFECYCLE_NODE_INTERNAL_H
+#define ACTR_LIFECYCLE_NODE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "actr/config.h"
+#include "actr/hyper.h"
+#include "actr/node.h"
+#include "actr/ref.h"
+#include "actr/workload.h"
+#include "lifecycle/actor.h"
+#include "lifecycle/directory.h"
+#include "lifecycle/loop.h"
+#include "lifecycle/workers.h"
+
+struct actr_ref {
+    struct actr_node *node;
+};
+
+struct actr_node {
+    _Atomic uint32_t refs; /* the owner (until actr_node_free), the directory, requests */
+    actr_hyper_t *hyper;
+    const actr_runtime_config_t *config;
+    _Atomic int state;     /* actr_node_state_t */
+    bool has_type;
+    actr_id_t id;          /* type from set_type, realm + serial from registration */
+    bool linked;
+    actr_workload_t workload;
+    struct actr_ref ref;
+    actr_actor_t actor;
+    _Atomic bool actor_ready; /* actor initialised (from start on) */
+    pthread_mutex_t lock;  /* state changes and waiting for STOPPED */
+    pthread_cond_t state_cv;
+    struct actr_node *prev, *next; /* the hyper's list, under hyper->nodes_lock */
+};
+
+struct actr_hyper {
+    actr_hyper_options_t opts;
+    char *data_dir;
+    char instance_uid[ACTR_INSTANCE_UID_LEN + 1];
+    actr_loop_t *loop;
+    actr_workers_t *workers;
+    actr_directory_t *dir;
+    uint64_t rid_key[2];   /* request-id key (request_id.h) */
+    pthread_mutex_t nodes_lock;
+    struct actr_node *nodes;
+    bool freeing;          /* under nodes_lock */
+};
+
+void actr_node_retain(struct actr_node *node);
+void actr_node_release(struct actr_node *node);
+
+/* Moves the node to state (and wakes actr_ref_wait()). */
+void actr_node_set_state(struct actr_node *node, actr_node_state_t state);
+
+/* Whether the node accepts traffic (RUNNING). */
+static inline bool actr_node_accepting(const struct actr_node *node)
+{
+    return atomic_load_explicit(&node->state, memory_order_acquire) == ACTR_NODE_RUNNING;
+}
+
+#endif /* ACTR_LIFECYCLE_NODE_INTERNAL_H */

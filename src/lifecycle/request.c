@@ -1,0 +1,308 @@
+/* request.c - the in-process message, its reply slot, and the deadline timer of async calls. */
+#include "lifecycle/request.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <time.h>
+
+#include "actr/workload.h"
+#include "base/clock.h"
+#include "lifecycle/node_internal.h"
+#include "lifecycle/request_id.h"
+#include "lifecycle/spin.h"
+
+typedef struct call_block {
+    actr_request_t req;
+    actr_call_ext_t ext;
+} call_block_t;
+
+static pthread_once_t g_condattr_once = PTHREAD_ONCE_INIT;
+static pthread_condattr_t g_condattr;
+
+static void condattr_init(void)
+{
+    pthread_condattr_init(&g_condattr);
+    pthread_condattr_setclock(&g_condattr, CLOCK_MONOTONIC);
+}
+
+actr_request_t *actr_request_new(actr_direction_t dir, actr_req_mode_t mode, const char *route_key,
+                                 size_t route_len, const actr_buf_t *payload)
+{
+    bool is_call = mode != ACTR_REQ_TELL;
+    actr_request_t *r = malloc(is_call ? sizeof(call_block_t) : sizeof(actr_request_t));
+    if (!r)
+        return NULL;
+    if (route_len < sizeof r->route_inline) {
+        r->route_key = r->route_inline;
+    } else if (!(r->route_key = malloc(route_len + 1))) {
+        free(r);
+        return NULL;
+    }
+    memcpy(r->route_key, route_key, route_len);
+    r->route_key[route_len] = '\0';
+    r->item.kind = ACTR_ITEM_REQUEST;
+    r->item.counted = 0;
+    r->done_item.kind = ACTR_ITEM_COMPLETION;
+    r->done_item.counted = 0;
+    atomic_init(&r->refs, 1);
+    atomic_init(&r->state, ACTR_REQ_PENDING);
+    r->direction = (uint8_t)dir;
+    r->mode = (uint8_t)mode;
+    r->rid = actr_request_id_next();
+    r->deadline_ns = 0;
+    r->caller = NULL;
+    r->payload = actr_buf_ref(payload);
+    r->status = 0;
+    r->response = (actr_buf_t)ACTR_BUF_INIT;
+    r->error = NULL;
+    r->call = NULL;
+    if (is_call) {
+        actr_call_ext_t *x = &((call_block_t *)r)->ext;
+        memset(x, 0, sizeof *x);
+        pthread_once(&g_condattr_once, condattr_init);
+        pthread_mutex_init(&x->lock, NULL);
+        pthread_cond_init(&x->cond, &g_condattr);
+        atomic_init(&x->sleeping, 0);
+        r->call = x;
+    }
+    return r;
+}
+
+void actr_request_ref(actr_request_t *req)
+{
+    atomic_fetch_add_explicit(&req->refs, 1, memory_order_relaxed);
+}
+
+void actr_request_unref(actr_request_t *req)
+{
+    if (atomic_fetch_sub_explicit(&req->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    actr_buf_release(&req->payload);
+    actr_buf_release(&req->response);
+    free(req->error);
+    if (req->route_key != req->route_inline)
+        free(req->route_key);
+    if (req->caller)
+        actr_node_release(req->caller);
+    if (req->call) {
+        pthread_cond_destroy(&req->call->cond);
+        pthread_mutex_destroy(&req->call->lock);
+    }
+    free(req);
+}
+
+bool actr_request_pending(const actr_request_t *req)
+{
+    return atomic_load_explicit(&req->state, memory_order_acquire) == ACTR_REQ_PENDING;
+}
+
+static void fill_error(actr_error_t *dst, int status)
+{
+    uint32_t wire = actr_wire_code_for_errno(status);
+    actr_error_set(dst, status, actr_wire_code_kind(wire), wire, "%s", actr_strerror(status));
+}
+
+static void disarm_timer(actr_request_t *req);
+
+bool actr_request_complete(actr_request_t *req, int status, actr_buf_t *response,
+                           const actr_error_t *err)
+{
+    int expect = ACTR_REQ_PENDING;
+    if (!atomic_compare_exchange_strong_explicit(&req->state, &expect, ACTR_REQ_COMPLETING,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        actr_buf_release(response);
+        return false;
+    }
+    req->status = status;
+    if (status == 0) {
+        if (response) {
+            req->response = *response;
+            *response = (actr_buf_t)ACTR_BUF_INIT;
+        }
+    } else {
+        actr_buf_release(response);
+        /* Without memory for the details the waiter synthesizes them from the status. */
+        if ((req->error = malloc(sizeof *req->error)) != NULL) {
+            if (err && err->code != 0)
+                *req->error = *err;
+            else
+                fill_error(req->error, status);
+        }
+    }
+    actr_call_ext_t *x = req->call;
+    if (req->mode == ACTR_REQ_SYNC) {
+        /* seq_cst store/load pair with the waiter's sleeping store/state load (Dekker): either
+         * the waiter sees DONE, or this side sees it asleep and signals under its lock. */
+        atomic_store_explicit(&req->state, ACTR_REQ_DONE, memory_order_seq_cst);
+        if (atomic_load_explicit(&x->sleeping, memory_order_seq_cst)) {
+            pthread_mutex_lock(&x->lock);
+            pthread_cond_signal(&x->cond);
+            pthread_mutex_unlock(&x->lock);
+        }
+    } else if (req->mode == ACTR_REQ_ASYNC) {
+        atomic_store_explicit(&req->state, ACTR_REQ_DONE, memory_order_release);
+        if (x->deliver)
+            x->deliver(req);
+        else
+            actr_request_run_callback(req, NULL);
+    } else {
+        atomic_store_explicit(&req->state, ACTR_REQ_DONE, memory_order_release);
+    }
+    return true;
+}
+
+static bool is_done(actr_request_t *req)
+{
+    return atomic_load_explicit(&req->state, memory_order_seq_cst) == ACTR_REQ_DONE;
+}
+
+/* Copies the published result out: response reference moves to the caller. */
+static int take_result(actr_request_t *req, actr_buf_t *response, actr_error_t *err)
+{
+    int status = req->status;
+    if (status == 0) {
+        if (response) {
+            *response = req->response;
+            req->response = (actr_buf_t)ACTR_BUF_INIT;
+        }
+        return 0;
+    }
+    if (err) {
+        if (req->error)
+            *err = *req->error;
+        else
+            fill_error(err, status);
+    }
+    return status;
+}
+
+int actr_request_wait(actr_request_t *req, uint32_t spin_us, void (*block_begin)(void *),
+                      void (*block_end)(void *), void *block_arg, actr_buf_t *response,
+                      actr_error_t *err)
+{
+    actr_call_ext_t *x = req->call;
+    if (spin_us > 0 && !is_done(req)) {
+        uint64_t until = actr_clock_mono_ns() + (uint64_t)spin_us * 1000u;
+        for (uint32_t i = 1; !is_done(req); i++) {
+            actr_cpu_relax();
+            if ((i & 63) == 0 && actr_clock_mono_ns() >= until)
+                break;
+        }
+    }
+    if (!is_done(req)) {
+        if (block_begin)
+            block_begin(block_arg);
+        struct timespec ts = {(time_t)(req->deadline_ns / 1000000000u),
+                              (long)(req->deadline_ns % 1000000000u)};
+        pthread_mutex_lock(&x->lock);
+        atomic_store_explicit(&x->sleeping, 1, memory_order_seq_cst);
+        bool expired = false;
+        while (!is_done(req) && !expired) {
+            if (req->deadline_ns == 0)
+                pthread_cond_wait(&x->cond, &x->lock);
+            else if (pthread_cond_timedwait(&x->cond, &x->lock, &ts) != 0)
+                expired = actr_clock_mono_ns() >= req->deadline_ns;
+        }
+        pthread_mutex_unlock(&x->lock);
+        if (expired && !is_done(req)) {
+            actr_error_t te;
+            actr_error_set(&te, ACTR_ETIMEDOUT, ACTR_KIND_TRANSIENT, ACTR_WIRE_TIMED_OUT,
+                           "timed out");
+            actr_request_complete(req, ACTR_ETIMEDOUT, NULL, &te);
+            /* Lost the race: the answer is being written; it is published within a few
+             * instructions. */
+            while (!is_done(req))
+                sched_yield();
+        }
+        if (block_end)
+            block_end(block_arg);
+    }
+    return take_result(req, response, err);
+}
+
+/* ---- deadline timers of asynchronous calls (loop thread) -------------------------------------- */
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    actr_request_unref(h->data);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    actr_request_t *req = t->data;
+    actr_error_t te;
+    actr_error_set(&te, ACTR_ETIMEDOUT, ACTR_KIND_TRANSIENT, ACTR_WIRE_TIMED_OUT, "timed out");
+    actr_request_complete(req, ACTR_ETIMEDOUT, NULL, &te);
+    uv_close((uv_handle_t *)t, on_timer_closed);
+}
+
+static void timer_start_cmd(uv_loop_t *uv, void *arg)
+{
+    actr_request_t *req = arg;
+    actr_call_ext_t *x = req->call;
+    if (!actr_request_pending(req)) {
+        actr_request_unref(req); /* answered before the timer existed */
+        return;
+    }
+    uint64_t now = actr_clock_mono_ns();
+    uint64_t ms = req->deadline_ns > now ? (req->deadline_ns - now + 999999u) / 1000000u : 0;
+    uv_timer_init(uv, &x->timer);
+    x->timer.data = req;
+    x->timer_started = true;
+    uv_timer_start(&x->timer, on_timer, ms, 0);
+}
+
+static void timer_cancel_cmd(uv_loop_t *uv, void *arg)
+{
+    actr_request_t *req = arg;
+    actr_call_ext_t *x = req->call;
+    (void)uv;
+    if (x->timer_started && !uv_is_closing((uv_handle_t *)&x->timer))
+        uv_close((uv_handle_t *)&x->timer, on_timer_closed);
+    actr_request_unref(req);
+}
+
+int actr_request_arm_timer(actr_request_t *req, actr_loop_t *loop)
+{
+    actr_call_ext_t *x = req->call;
+    x->loop = loop;
+    x->timer_start.fn = timer_start_cmd;
+    x->timer_start.arg = req;
+    actr_request_ref(req);
+    int rc = actr_loop_post_cmd(loop, &x->timer_start);
+    if (rc != 0) {
+        x->loop = NULL;
+        actr_request_unref(req);
+    }
+    return rc;
+}
+
+/* The answer is in: free the timer now instead of at the deadline. Posted after the start
+ * command (causally later), so the loop sees them in that order. */
+static void disarm_timer(actr_request_t *req)
+{
+    actr_call_ext_t *x = req->call;
+    if (!x->loop)
+        return;
+    x->timer_cancel.fn = timer_cancel_cmd;
+    x->timer_cancel.arg = req;
+    actr_request_ref(req);
+    if (actr_loop_post_cmd(x->loop, &x->timer_cancel) != 0)
+        actr_request_unref(req); /* the timer fires at the deadline, finds DONE and closes */
+}
+
+void actr_request_run_callback(actr_request_t *req, actr_ctx_t *ctx)
+{
+    actr_call_ext_t *x = req->call;
+    actr_error_t local;
+    const actr_error_t *err = req->error;
+    if (req->status != 0 && !err) {
+        fill_error(&local, req->status);
+        err = &local;
+    }
+    actr_buf_t empty = ACTR_BUF_INIT;
+    x->cb(ctx, x->userdata, req->status, req->status == 0 ? &req->response : &empty, err);
+    if (req->status != ACTR_ETIMEDOUT || !actr_loop_on_thread(x->loop))
+        disarm_timer(req);
+}

@@ -58,6 +58,7 @@ static const key_def_t keys[] = {
     U32("limits.send_queue_bytes", send_queue_bytes, 1024, 1024 * MIB),
     U32("limits.max_connections", max_connections, 0, 10000000),
     U32("limits.http_timeout_secs", http_timeout_secs, 1, 3600),
+    U32("limits.ws_idle_secs", ws_idle_secs, 0, 65535),
     DBL("limits.ws_msg_rate_per_sec", ws_msg_rate_per_sec, 0, 1e6),
     U32("limits.ws_msg_burst", ws_msg_burst, 1, 1000000),
 
@@ -90,6 +91,7 @@ void actrd_net_config_init(actrd_net_config_t *cfg)
     cfg->send_queue_bytes = 8 * MIB;
     cfg->max_connections = 0;
     cfg->http_timeout_secs = 30;
+    cfg->ws_idle_secs = 60;
 
     actrd_sig_config_t sig;
     actrd_sig_config_init(&sig);
@@ -351,6 +353,9 @@ int actrd_net_config_check(const actrd_net_config_t *cfg, actr_error_t *err)
                               "limits.send_queue_bytes (%u) must be at least "
                               "limits.max_frame_bytes (%u)",
                               cfg->send_queue_bytes, cfg->max_frame_bytes);
+    if (cfg->ws_idle_secs == 1)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
+                              "limits.ws_idle_secs must be 0 (never) or at least 2");
     if (cfg->registry_ttl_secs < cfg->sweep_interval_secs)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
                               "signaling.sweep_interval_secs (%u) must not exceed "

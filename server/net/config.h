@@ -40,6 +40,7 @@ typedef struct actrd_net_config {
     uint32_t send_queue_bytes;       /* ... and in bytes; full = the socket is closed (1013) */
     uint32_t max_connections;        /* signaling sockets; 0 = unlimited */
     uint32_t http_timeout_secs;      /* idle HTTP / unfinished handshake timeout */
+    uint32_t ws_idle_secs;           /* silent sockets: Ping at half, dropped at this; 0 = never */
     double ws_msg_rate_per_sec;      /* per-socket signaling messages (envelope_error 429) */
     uint32_t ws_msg_burst;
 

@@ -19,6 +19,7 @@
 #define MAX_HEADER_DATA 8192 /* the upgrade query carries base64 claims and signature */
 #define RX_BUFFER_BYTES 4096 /* per socket; messages larger than this are reassembled */
 
+
 void actrd_peer_ip(struct lws *wsi, char out[ACTRD_PEER_SIZE])
 {
     char buf[ACTRD_PEER_SIZE];
@@ -203,6 +204,16 @@ int actrd_server_start(actrd_server_t *srv, uv_loop_t *loop, const actrd_net_con
     info.max_http_header_data = MAX_HEADER_DATA;
     info.timeout_secs = cfg->http_timeout_secs;
     info.keepalive_timeout = (int)cfg->http_timeout_secs;
+    /*
+     * A socket silent for half of ws_idle_secs gets a WebSocket Ping from lws; one still silent
+     * after ws_idle_secs is dropped. Nodes ping every 5 s, so this only reaps peers that vanished
+     * without a FIN, which would otherwise hold their slot until TCP gives up.
+     */
+    if (cfg->ws_idle_secs) {
+        srv->idle_policy.secs_since_valid_ping = (uint16_t)(cfg->ws_idle_secs / 2);
+        srv->idle_policy.secs_since_valid_hangup = (uint16_t)cfg->ws_idle_secs;
+        info.retry_and_idle_policy = &srv->idle_policy;
+    }
     srv->ctx = lws_create_context(&info);
     /* A failed bind still gives a context, only without its vhost: that is a failure too. */
     srv->vhost = srv->ctx ? lws_get_vhost_by_name(srv->ctx, "default") : NULL;

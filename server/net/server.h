@@ -47,6 +47,7 @@ typedef struct actrd_server {
     actr_hmap_t *pending;
     actrd_ws_conn_t *conns;   /* upgraded sockets, newest first */
     size_t conn_count;
+    lws_retry_bo_t idle_policy; /* lws keeps a pointer to it */
     bool stopping;            /* new upgrades are refused with 503 */
     bool lws_destroyed;
 } actrd_server_t;

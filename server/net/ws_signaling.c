@@ -320,6 +320,7 @@ static int rx_append(actrd_ws_conn_t *c, const void *in, size_t len)
 static int receive(actrd_server_t *srv, struct lws *wsi, actrd_ws_conn_t *c, const void *in,
                    size_t len)
 {
+    lws_validity_confirmed(wsi); /* the peer is alive: no idle Ping needed (http_server.c) */
     bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
     if (first) {
         c->msg_len = 0;

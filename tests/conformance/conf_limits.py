@@ -3,6 +3,8 @@
 before the upgrade); each socket has a message rate (envelope_error 429 from signaling).
 Health and metrics are never limited."""
 import http.client
+import socket
+import time
 
 from actrd_conf import (Actrd, Peer, actr_pb2, auth_query, check, finish, id_str, registered,
                         run, upgrade_status)
@@ -74,6 +76,26 @@ async def message_flood(srv, ok):
     await p.close()
 
 
+def idle_reaping(srv, ok):
+    """--set limits.ws_idle_secs=2: a socket that upgrades and then never answers is dropped."""
+    query = auth_query(id_str(ok.actr_id), ok.credential)
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+        s.sendall(("GET /signaling/ws?%s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n" % query).encode())
+        head = s.recv(4096)
+        check(head.startswith(b"HTTP/1.1 101"), "a raw client upgrades")
+        start = time.monotonic()
+        closed = False
+        while time.monotonic() - start < 10:  # reads the idle Ping, never answers it
+            if not s.recv(4096):
+                closed = True
+                break
+        waited = time.monotonic() - start
+    check(closed and 1.5 <= waited < 8, "the silent socket is dropped (after %.1f s)" % waited)
+    check(srv.metrics().get("actrd_ws_connections") == 0, "and its slot is free")
+
+
 async def main():
     with Actrd() as srv:
         srv.init()
@@ -88,6 +110,9 @@ async def main():
         ok = registered(srv, "acme", "flood")
         await message_flood(srv, ok)  # uses one upgrade
         await connect_flood(srv, ok)
+        check(srv.stop() == 0, "clean exit")
+        srv.start("--set", "limits.ws_idle_secs=2")
+        idle_reaping(srv, ok)
         check(srv.stop() == 0, "clean exit")
         check("Sanitizer" not in srv.log(), "no sanitizer report")
     finish()

@@ -64,6 +64,7 @@ static const char full_file[] =
     "send_queue_bytes = 131072\n"
     "max_connections = 10000\n"
     "http_timeout_secs = 12\n"
+    "ws_idle_secs = 45\n"
     "ws_msg_rate_per_sec = 50.5\n"
     "ws_msg_burst = 80\n"
     "[signaling]\n"
@@ -106,6 +107,7 @@ static void test_every_key(void **state)
     assert_int_equal(cfg.send_queue_bytes, 131072);
     assert_int_equal(cfg.max_connections, 10000);
     assert_int_equal(cfg.http_timeout_secs, 12);
+    assert_int_equal(cfg.ws_idle_secs, 45);
     assert_true(cfg.ws_msg_rate_per_sec == 50.5);
     assert_int_equal(cfg.ws_msg_burst, 80);
     assert_int_equal(cfg.registry_ttl_secs, 90);
@@ -237,6 +239,12 @@ static void test_cross_checks(void **state)
     assert_int_equal(actrd_net_config_set(&cfg, "data_dir", "/tmp/x", &err), 0);
     cfg.sweep_interval_secs = cfg.registry_ttl_secs + 1;
     assert_int_equal(actrd_net_config_check(&cfg, &err), ACTR_EINVAL);
+    actrd_net_config_init(&cfg);
+    assert_int_equal(actrd_net_config_set(&cfg, "data_dir", "/tmp/x", &err), 0);
+    assert_int_equal(actrd_net_config_set(&cfg, "limits.ws_idle_secs", "1", &err), 0);
+    assert_int_equal(actrd_net_config_check(&cfg, &err), ACTR_EINVAL); /* Ping at 0 s */
+    assert_int_equal(actrd_net_config_set(&cfg, "limits.ws_idle_secs", "0", &err), 0);
+    assert_int_equal(actrd_net_config_check(&cfg, &err), 0);
 }
 
 static void test_load_file(void **state)

@@ -459,7 +459,8 @@ static int filters_arg(const cli_args_t *args, actr_dlq_query_t *q, uint8_t **fr
         actr_error_t err = {0};
         int rc = actr_id_parse(&id, from, strlen(from), &err);
         if (rc != 0)
-            return cli_usage_error(args->cmd, "--from wants an ActrId like 2a@1/acme:echo:1.0.0: %s",
+            return cli_usage_error(args->cmd,
+                                   "--from wants an ActrId like 2a@1/acme:echo:1.0.0: %s",
                                    cli_error_text(rc, &err));
         /* The store compares bytes: the runtime writes the same canonical encoding. */
         if ((rc = encode_actr_id(&id, from_pb, &q->from_len, &err)) != 0)
@@ -726,11 +727,12 @@ static int run_redrive(const cli_args_t *args)
     if (actr_dlq_path_for_mailbox(mailbox, dlq_path, sizeof dlq_path) != 0)
         return cli_usage_error(args->cmd, "the path is too long");
     /* Opening a missing mailbox would create an empty one (and its DLQ): refuse instead. */
-    const char *missing = !cli_path_exists(mailbox)    ? "mailbox"
-                          : !cli_path_exists(dlq_path) ? "dead-letter queue"
+    const char *missing = !cli_path_exists(mailbox)    ? mailbox
+                          : !cli_path_exists(dlq_path) ? dlq_path
                                                        : NULL;
     if (missing) {
-        cli_error(args->cmd, "no %s at %s", missing, !strcmp(missing, "mailbox") ? mailbox : dlq_path);
+        cli_error(args->cmd, "no %s at %s", missing == mailbox ? "mailbox" : "dead-letter queue",
+                  missing);
         return CLI_EXIT_IO;
     }
     actr_mailbox_t *mb = NULL;
@@ -772,8 +774,10 @@ static int run_redrive(const cli_args_t *args)
 
 /* ---- command table ---- */
 
-#define OPT_MAILBOX {"mailbox", 'm', NULL, CLI_OPT_VALUE, "PATH", "the node's mailbox file (its DLQ is PATH.dlq)"}
-#define OPT_DLQ {"dlq", 0, NULL, CLI_OPT_VALUE, "PATH", "the DLQ file itself, instead of --mailbox"}
+#define OPT_MAILBOX                                                                               \
+    {"mailbox", 'm', NULL, CLI_OPT_VALUE, "PATH", "the node's mailbox file (its DLQ is PATH.dlq)"}
+#define OPT_DLQ                                                                                   \
+    {"dlq", 0, NULL, CLI_OPT_VALUE, "PATH", "the DLQ file itself, instead of --mailbox"}
 #define OPT_JSON(what) {"json", 0, NULL, CLI_OPT_FLAG, NULL, "print " what " as one JSON object"}
 #define OPT_FILTERS                                                                               \
     {"category", 0, NULL, CLI_OPT_VALUE, "C", "only records of this error category"},             \
@@ -790,7 +794,8 @@ static const cli_opt_t list_opts[] = {
     OPT_MAILBOX,
     OPT_DLQ,
     OPT_FILTERS,
-    {"limit", 'n', NULL, CLI_OPT_VALUE, "N", "show at most N records, newest first (default 100; 0 = all)"},
+    {"limit", 'n', NULL, CLI_OPT_VALUE, "N",
+     "show at most N records, newest first (default 100; 0 = all)"},
     OPT_JSON("{\"records\": [...], \"truncated\"}"),
     {NULL},
 };
@@ -801,8 +806,8 @@ static const cli_command_t list_cmd = {
     .synopsis = "(--mailbox PATH | --dlq PATH) [--category C] [--trace-id T] [--from ACTR_ID] "
                 "[--since RFC3339] [--limit N] [--json]",
     .summary = "list dead letters, newest first",
-    .description = "Prints id, creation time (UTC), category, error, sender, request id and redrive\n"
-                   "attempts of each record. Filters combine (all must match).\n" QUEUE_NOTE
+    .description = "Prints id, creation time (UTC), category, error, sender, request id and\n"
+                   "redrive attempts of each record. Filters combine (all must match).\n" QUEUE_NOTE
                    "\nexit codes: 0 listed (also when none match), 2 usage error, 3 the DLQ cannot "
                    "be read\n",
     .opts = list_opts,
@@ -822,8 +827,8 @@ static const cli_command_t show_cmd = {
     .path = "actr dlq show",
     .synopsis = "ID (--mailbox PATH | --dlq PATH) [--max-bytes N] [--json]",
     .summary = "show every field of one dead letter",
-    .description = "Prints every field of the record, its sender and receiver ActrIds decoded, its\n"
-                   "raw bytes as a hex dump and, when they decode as an RpcEnvelope, the\n"
+    .description = "Prints every field of the record, its sender and receiver ActrIds decoded,\n"
+                   "its raw bytes as a hex dump and, when they decode as an RpcEnvelope, the\n"
                    "envelope's route key, request id and direction.\n" QUEUE_NOTE
                    "\nexit codes: 0 shown, 1 no such record, 2 usage error, 3 the DLQ cannot be "
                    "read\n",

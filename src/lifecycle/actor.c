@@ -278,11 +278,14 @@ static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch)
     tl_current = outer;
     actr_run_result_t res = ACTR_RUN_MORE;
     if (!actr_inbox_ready(&a->inbox)) {
-        /* Release, then look again: a producer that linked its item after our look sees 0 and
-         * submits us itself; one that linked before is seen here. */
+        /* Release, then compare the tail with the head we leave (another worker may own the
+         * consumer side from now on, so nothing else is read). A producer whose push we do not
+         * see finds scheduled == 0 after it and submits us itself (seq_cst on both sides); a
+         * push we do see, even one still linking, makes us take the actor back. */
+        const actr_inbox_item_t *mark = actr_inbox_mark(&a->inbox);
         atomic_store_explicit(&a->scheduled, 0, memory_order_seq_cst);
         int expect = 0;
-        if (!actr_inbox_ready(&a->inbox) ||
+        if (actr_inbox_tail(&a->inbox) == mark ||
             !atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1,
                                                      memory_order_seq_cst, memory_order_relaxed))
             res = ACTR_RUN_IDLE;

@@ -143,6 +143,16 @@ bool actr_inbox_ready(actr_inbox_t *q)
     return next != NULL || head == atomic_load_explicit(&q->tail, memory_order_seq_cst);
 }
 
+const actr_inbox_item_t *actr_inbox_mark(actr_inbox_t *q)
+{
+    return q->head;
+}
+
+const actr_inbox_item_t *actr_inbox_tail(actr_inbox_t *q)
+{
+    return atomic_load_explicit(&q->tail, memory_order_seq_cst);
+}
+
 void actr_inbox_release(actr_inbox_t *q, uint32_t n)
 {
     if (n > 0)

@@ -65,6 +65,16 @@ actr_inbox_item_t *actr_inbox_pop(actr_inbox_t *q);
 /* Consumer: whether actr_inbox_pop() would return an item now. */
 bool actr_inbox_ready(actr_inbox_t *q);
 
+/*
+ * Handing the queue over. A consumer about to give up the queue (to whichever thread is
+ * scheduled next) takes actr_inbox_mark() while it still owns it: the queue is empty exactly
+ * when the tail equals that mark. After giving up it may only compare actr_inbox_tail() with the
+ * mark (one atomic load, nothing dereferenced): "different" means a push it has not consumed,
+ * linked or still in flight.
+ */
+const actr_inbox_item_t *actr_inbox_mark(actr_inbox_t *q);
+const actr_inbox_item_t *actr_inbox_tail(actr_inbox_t *q);
+
 /* Consumer: frees n places of consumed counted items and wakes waiting senders. */
 void actr_inbox_release(actr_inbox_t *q, uint32_t n);
 

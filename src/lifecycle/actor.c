@@ -256,7 +256,7 @@ static item_outcome_t run_item(actr_actor_t *a, actr_item_t *it)
 static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch)
 {
     actr_actor_t *a = ACTOR_OF(r);
-    atomic_store_explicit(&a->in_run, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&a->in_run, 1, memory_order_relaxed);
     actr_actor_t *outer = tl_current;
     tl_current = a;
     uint32_t consumed = 0;
@@ -290,8 +290,28 @@ static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch)
                                                      memory_order_seq_cst, memory_order_relaxed))
             res = ACTR_RUN_IDLE;
     }
-    atomic_store_explicit(&a->in_run, 0, memory_order_release);
+    /* A counter, not a flag: the next owner may already be inside run() on another worker. */
+    atomic_fetch_sub_explicit(&a->in_run, 1, memory_order_release);
     return res;
+}
+
+bool actr_actor_push_inline(actr_actor_t *a, actr_request_t *req)
+{
+    actr_inbox_push(&a->inbox, &req->item.link);
+    int expect = 0;
+    if (atomic_load_explicit(&a->scheduled, memory_order_seq_cst) ||
+        !atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1, memory_order_seq_cst,
+                                                 memory_order_relaxed))
+        return false; /* queued or running elsewhere: its worker will answer */
+    uint32_t batch = actr_workers_batch(a->workers);
+    /* Our request is in the inbox, so each turn gets closer to it (FIFO). */
+    while (actor_run(&a->runnable, batch) == ACTR_RUN_MORE) {
+        if (!actr_request_pending(req)) {
+            actr_workers_submit(a->workers, &a->runnable); /* the rest is the pool's */
+            break;
+        }
+    }
+    return true;
 }
 
 int actr_actor_run_lifecycle(actr_actor_t *a, int which, actr_error_t *err)

@@ -41,8 +41,8 @@ typedef struct actr_actor {
     pthread_mutex_t out_lock;
     actr_request_t *outstanding;
     bool refuse_async; /* under out_lock: stop has begun */
-    /* Set while a worker is inside run(): actr_actor_drain() waits for it to clear, because a
-     * worker still re-checks the inbox after it released `scheduled`. */
+    /* Workers inside run(): actr_actor_drain() waits for 0, because a worker still looks at
+     * the inbox tail after it released `scheduled`. */
     _Atomic int in_run;
     actr_item_t stop_item;
     /* Consumer-owned (the serial context). */
@@ -70,6 +70,14 @@ void actr_actor_destroy(actr_actor_t *a);
 /* Pushes a runtime item (not counted) or a counted item whose place is reserved, and makes sure
  * the actor is scheduled. Any thread. */
 void actr_actor_push(actr_actor_t *a, actr_item_t *item);
+
+/*
+ * Direct hand-off for a synchronous call made from inside an entry: pushes the call's request
+ * and, if the callee is idle, runs the callee's turns on THIS thread (the caller would only
+ * wait) until the request is answered, then hands any remaining work to the pool. Saves the two
+ * cross-thread wake-ups of a round trip. Returns whether the callee ran here.
+ */
+bool actr_actor_push_inline(actr_actor_t *a, actr_request_t *req);
 
 /*
  * Runs a lifecycle entry (ACTR_ITEM_LIFECYCLE: on_start or on_ready) on the actor's serial

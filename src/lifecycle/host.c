@@ -183,11 +183,23 @@ int actr_host_call(const actr_send_t *s, actr_buf_t *response, actr_error_t *err
     if (req) {
         req->deadline_ns = deadline;
         actr_request_ref(req); /* ours, for the wait */
-        actr_actor_push(&t.node->actor, &req->item);
+        /* From inside an entry (a worker) an idle callee runs right here. Host threads never
+         * run entries: they hand over to the pool. */
+        bool ran_here = false;
+        if (cur)
+            ran_here = actr_actor_push_inline(&t.node->actor, req);
+        else
+            actr_actor_push(&t.node->actor, &req->item);
         actr_hyper_t *h = s->from->hyper;
         rc = actr_request_wait(req, h->opts.spin_us, block_begin, block_end, h->workers,
                                response, err);
         actr_request_unref(req);
+        if (ran_here && actr_clock_mono_ns() > deadline) {
+            /* Nobody could time the callee out while we ran it: apply the deadline now. */
+            actr_buf_release(response);
+            rc = actr_error_set(err, ACTR_ETIMEDOUT, ACTR_KIND_TRANSIENT, ACTR_WIRE_TIMED_OUT,
+                                "timed out");
+        }
     } else if (rc == 0) {
         rc = ACTR_ENOMEM;
     }

@@ -204,6 +204,11 @@ uint32_t actr_workers_count(actr_workers_t *w)
     return n;
 }
 
+uint32_t actr_workers_batch(const actr_workers_t *w)
+{
+    return w->batch;
+}
+
 uint32_t actr_workers_spin_us(const actr_workers_t *w)
 {
     return w ? w->spin_us : 0;

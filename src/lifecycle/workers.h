@@ -61,6 +61,9 @@ void actr_workers_block_end(actr_workers_t *w);
 /* Threads started so far (spares included). */
 uint32_t actr_workers_count(actr_workers_t *w);
 
+/* The batch size handed to run(). */
+uint32_t actr_workers_batch(const actr_workers_t *w);
+
 /* The spin budget (callers that wait for an answer spin as long as an idle worker). */
 uint32_t actr_workers_spin_us(const actr_workers_t *w);
 

@@ -296,7 +296,7 @@ static void test_actor_to_actor(void **state)
 {
     (void)state;
     reset();
-    actr_hyper_t *h = rt_hyper(1); /* one worker: a blocked handler needs a spare */
+    actr_hyper_t *h = rt_hyper(1);
     static const actr_route_t back_routes[] = {{"test.Svc.Echo", echo},
                                                {"test.Back.Cycle", back_cycle}};
     static const actr_route_t front_routes[] = {{"test.Front.Call", front_call},
@@ -317,7 +317,6 @@ static void test_actor_to_actor(void **state)
     char front_text[ACTR_ID_STR_SIZE];
     actr_id_format(actr_node_id(front), front_text, sizeof front_text, NULL);
     assert_string_equal(g_caller, front_text);
-    assert_true(actr_hyper_worker_count(h) >= 2); /* a spare started for the blocked worker */
     /* A synchronous self-call fails at once; the async one completes on the actor. */
     assert_int_equal(actr_ref_call(fref, NULL, "test.Front.Self", &req, RT_WAIT_MS, &resp, &err), 0);
     assert_int_equal(g_deadlock_rc, ACTR_ESTATE);
@@ -339,6 +338,49 @@ static void test_actor_to_actor(void **state)
     rt_gate_destroy(&g_gate);
 }
 
+/* ---- a worker blocked in a synchronous call gets a spare ---- */
+
+static rt_gate_t g_hold;
+
+static int hold_then_call(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                          actr_error_t *err)
+{
+    rt_gate_wait(&g_hold, RT_WAIT_MS);
+    /* The callee is queued behind us on the only worker: this call blocks the worker. */
+    return actr_ctx_call(ctx, &g_peer, "test.Svc.Echo", req, RT_WAIT_MS, resp, err);
+}
+
+static void test_blocked_worker_gets_a_spare(void **state)
+{
+    (void)state;
+    reset();
+    rt_gate_init(&g_hold);
+    actr_hyper_t *h = rt_hyper(1);
+    static const actr_route_t a_routes[] = {{"test.A.Run", hold_then_call}};
+    actr_ref_t *aref, *bref;
+    actr_node_t *b = rt_node(h, "callee", svc_routes, 3, NULL, NULL, &bref);
+    actr_node_t *a = rt_node(h, "caller", a_routes, 1, NULL, NULL, &aref);
+    g_peer = *actr_node_id(b);
+    actr_error_t err = {0};
+    outcome_t out = {0};
+    actr_buf_t req = rt_str("spare");
+    assert_int_equal(actr_ref_call_async(aref, NULL, "test.A.Run", &req, RT_WAIT_MS, on_answer,
+                                         &out, &err), 0);
+    assert_true(rt_gate_wait_waiters(&g_hold, 1, RT_WAIT_MS));
+    /* B becomes ready while the only worker is inside A: it waits in the run queue. */
+    assert_int_equal(actr_ref_tell(bref, NULL, "test.Svc.Echo", &req, 0, &err), 0);
+    rt_gate_open(&g_hold);
+    assert_true(rt_wait_count(&out.done, 1, RT_WAIT_MS));
+    assert_int_equal(out.status, 0);
+    assert_string_equal(out.text, "spare");
+    assert_int_equal(actr_hyper_worker_count(h), 2);
+    actr_node_free(a);
+    actr_node_free(b);
+    actr_hyper_free(h);
+    rt_gate_destroy(&g_hold);
+    rt_gate_destroy(&g_gate);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_async_calls_from_the_host),
         cmocka_unit_test(test_actor_to_actor),
+        cmocka_unit_test(test_blocked_worker_gets_a_spare),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,9 @@ the client must ignore, drop and deliver. Then:
   ActrToSignaling.error code 9001  -> goes silent: stops reading (so no Pongs) and sends nothing
   ActrToSignaling.error code 9002  -> closes with 1008 "displaced by new connection"
   ActrToSignaling.error code 9003  -> no answer
+  ActrToSignaling.error code 9004  -> closes with 1011; the next upgrade gets 401
+  ActrToSignaling.error code 9005  -> closes with 1011; the next two upgrades get 503
+  ActrToSignaling.error code 9006  -> from now on Pings on this connection get error 401
   any other ActrToSignaling        -> echoed back with a new id and reply_for = its id
   ActrRelay                        -> echoed back as a new envelope without reply_for
 
@@ -43,7 +46,7 @@ import signaling_pb2  # noqa: E402
 
 # What application/x-www-form-urlencoded leaves unescaped (plus the escapes themselves).
 FORM_SAFE = re.compile(r"^[A-Za-z0-9*\-._%]*$")
-SILENT, DISPLACE, NO_ANSWER = 9001, 9002, 9003
+SILENT, DISPLACE, NO_ANSWER, REFUSE_401, REFUSE_503, EXPIRE = range(9001, 9007)
 
 
 def say(line):
@@ -90,8 +93,13 @@ class Server:
     def __init__(self, args):
         self.args = args
         self.connections = 0
+        self.refuse_next = []  # statuses for the next upgrades
 
     async def process_request(self, path, headers):
+        if self.refuse_next:
+            status = http.HTTPStatus(self.refuse_next.pop(0))
+            say("refused with %d (test hook)" % status)
+            return status, [("content-type", "text/plain")], b"test hook\n"
         why = check_query(self.args, path)
         if why:
             say("refused " + why)
@@ -125,6 +133,7 @@ class Server:
 
     async def serve(self, ws):
         await self.greet(ws)
+        expired = False
         async for data in ws:
             if isinstance(data, str):
                 continue
@@ -144,9 +153,21 @@ class Server:
                     return
                 if code == NO_ANSWER:
                     continue
+                if code in (REFUSE_401, REFUSE_503):
+                    self.refuse_next = [401] if code == REFUSE_401 else [503, 503]
+                    await ws.close(1011, "restarting")
+                    return
+                if code == EXPIRE:
+                    expired = True
+                    continue
                 reply = new_envelope()
                 reply.reply_for = req.envelope_id
-                if kind == "ping":
+                if kind == "ping" and expired:
+                    out = reply.server_to_actr
+                    out.target.CopyFrom(msg.source)
+                    out.error.code = 401
+                    out.error.message = "credential expired"
+                elif kind == "ping":
                     out = reply.server_to_actr
                     out.target.CopyFrom(msg.source)
                     out.pong.seq = self.connections

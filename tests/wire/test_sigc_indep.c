@@ -348,7 +348,7 @@ static void test_credential_rejected_without_retries(void **state)
 }
 
 typedef struct hb_rec {
-    int pongs, other;
+    int pongs, expired, other;
 } hb_rec_t;
 
 static void on_hb(actr_sigc_t *c, const actr_sigc_hb_result_t *r, void *userdata)
@@ -357,6 +357,8 @@ static void on_hb(actr_sigc_t *c, const actr_sigc_hb_result_t *r, void *userdata
     hb_rec_t *h = userdata;
     if (r->kind == ACTR_SIGC_HB_PONG && r->pong)
         h->pongs++;
+    else if (r->kind == ACTR_SIGC_HB_ERROR && r->credential_expired && r->error_code == 401)
+        h->expired++;
     else
         h->other++;
 }
@@ -424,6 +426,130 @@ static void test_displaced_does_not_reconnect(void **state)
     actr_sigc_stats(c, &st);
     assert_int_equal(st.attempts, 1);
     assert_int_equal(actr_sigc_state(c), ACTR_SIGC_DISCONNECTED);
+    client_done(&loop, c, &rec);
+}
+
+static void test_refused_reconnect_waits_for_identity(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sigh_rec_t rec;
+    actr_sigc_t *c = client_new(&loop, g_plain.port, &rec, fast_retry);
+    connect_ok(&loop, c, &rec);
+    assert_int_equal(send_error_code(c, 9004, 0, NULL), 0); /* close; the next upgrade: 401 */
+    assert_true(sigh_wait_count(&loop, &rec.disconnected, 1, 10000));
+    assert_int_equal(rec.last_reason, ACTR_SIGC_REASON_STREAM_ENDED);
+    assert_int_equal(rec.last_close_code, 1011);
+    assert_true(sigh_wait_count(&loop, &rec.disconnected, 2, 10000));
+    assert_int_equal(rec.last_reason, ACTR_SIGC_REASON_CREDENTIAL_REJECTED);
+    assert_int_equal(rec.last_http_status, 401);
+    sigh_run_for(&loop, 2000); /* the manager is paused, not retrying */
+    actr_sigc_stats_t st;
+    actr_sigc_stats(c, &st);
+    assert_int_equal(st.attempts, 2);
+    actr_sigc_identity_t renewed;
+    identity(&renewed);
+    assert_int_equal(actr_sigc_set_identity(c, &renewed, NULL), 0);
+    assert_true(sigh_wait_count(&loop, &rec.connected, 2, 10000));
+    actr_sigc_stats(c, &st);
+    assert_int_equal(st.attempts, 3);
+    assert_int_equal(st.reconnects, 1);
+    client_done(&loop, c, &rec);
+}
+
+static void short_cycles(actr_sigc_config_t *cfg)
+{
+    cfg->retry.max_attempts = 1;
+    cfg->retry.initial_ms = 200;
+    cfg->retry.max_ms = 200;
+    cfg->retry.cooldown_ms = 700;
+}
+
+static void test_exhausted_cycle_cools_down_then_retries(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sigh_rec_t rec;
+    actr_sigc_t *c = client_new(&loop, g_plain.port, &rec, short_cycles);
+    connect_ok(&loop, c, &rec);
+    assert_int_equal(send_error_code(c, 9005, 0, NULL), 0); /* close; two upgrades get 503 */
+    assert_true(sigh_wait_count(&loop, &rec.disconnected, 2, 10000));
+    assert_int_equal(rec.last_reason, ACTR_SIGC_REASON_CONNECT_FAILED);
+    assert_int_equal(rec.last_http_status, 503);
+    uint64_t exhausted = rec.disconnected_at_ms;
+    assert_true(sigh_wait_count(&loop, &rec.connected, 2, 10000));
+    assert_true(rec.connected_at_ms - exhausted >= 600); /* the cooldown, no jitter */
+    actr_sigc_stats_t st;
+    actr_sigc_stats(c, &st);
+    assert_int_equal(st.attempts, 4); /* 1, then 2 in the failed cycle, 1 after the cooldown */
+    assert_int_equal(rec.connecting, 4);
+    client_done(&loop, c, &rec);
+}
+
+static void test_heartbeat_reports_expired_credential(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sigh_rec_t rec;
+    actr_sigc_t *c = client_new(&loop, g_plain.port, &rec, NULL);
+    connect_ok(&loop, c, &rec);
+    hb_rec_t hb = {0};
+    actr_sigc_heartbeat_t hbc = {.interval_ms = 1500, .on_result = on_hb, .userdata = &hb};
+    assert_int_equal(actr_sigc_heartbeat_start(c, &hbc), 0); /* connected: the first goes now */
+    assert_true(sigh_wait_count(&loop, &hb.pongs, 1, 5000));
+    assert_int_equal(send_error_code(c, 9006, 0, NULL), 0);
+    assert_true(sigh_wait_count(&loop, &hb.expired, 1, 10000));
+    assert_int_equal(hb.other, 0);
+    actr_sigc_heartbeat_stop(c);
+    actr_sigc_stats_t st;
+    actr_sigc_stats(c, &st);
+    uint64_t sent = st.heartbeats;
+    sigh_run_for(&loop, 2000);
+    actr_sigc_stats(c, &st);
+    assert_int_equal(st.heartbeats, sent);
+    client_done(&loop, c, &rec);
+}
+
+static void big_queue_short_send_timeout(actr_sigc_config_t *cfg)
+{
+    cfg->send_timeout_ms = 2000;
+    cfg->max_queue_frames = 1024;
+    cfg->max_queue_bytes = (size_t)64 << 20;
+}
+
+static void test_stuck_socket_is_a_send_timeout(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sigh_rec_t rec;
+    actr_sigc_t *c = client_new(&loop, g_plain.port, &rec, big_queue_short_send_timeout);
+    connect_ok(&loop, c, &rec);
+    reply_t r = {0};
+    assert_int_equal(send_route_candidates(c, 0, &r, NULL), 0);
+    assert_int_equal(send_error_code(c, 9001, 0, NULL), 0); /* the server stops reading */
+    assert_true(sigh_wait_count(&loop, &r.calls, 1, 10000));
+    sigh_run_for(&loop, 300);
+    /* 40 MB: far more than the kernel buffers take, so frames stay queued. */
+    size_t n = 512 * 1024;
+    char *sdp = malloc(n + 1);
+    memset(sdp, 'a', n);
+    sdp[n] = '\0';
+    for (int i = 0; i < 80; i++) {
+        assert_int_equal(send_sdp_relay(c, sdp, NULL), 0);
+        sigh_run_for(&loop, 1); /* let lws write what the socket takes */
+    }
+    free(sdp);
+    uint64_t t0 = sigh_now_ms();
+    assert_true(sigh_wait_count(&loop, &rec.disconnected, 1, 15000));
+    fprintf(stderr, "stuck socket noticed after %llu ms\n",
+            (unsigned long long)(rec.disconnected_at_ms - t0));
+    assert_int_equal(rec.last_reason, ACTR_SIGC_REASON_SEND_TIMEOUT);
+    actr_sigc_disconnect(c); /* no reconnect to a silent server in this test */
+    free(r.env);
     client_done(&loop, c, &rec);
 }
 
@@ -610,6 +736,10 @@ int main(void)
         cmocka_unit_test(test_webrtc_role_answer),
         cmocka_unit_test(test_unreachable_fails_after_retries),
         cmocka_unit_test(test_destroy_cancels),
+        cmocka_unit_test(test_refused_reconnect_waits_for_identity),
+        cmocka_unit_test(test_exhausted_cycle_cools_down_then_retries),
+        cmocka_unit_test(test_heartbeat_reports_expired_credential),
+        cmocka_unit_test(test_stuck_socket_is_a_send_timeout),
         cmocka_unit_test(test_liveness_then_reconnect),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -11,9 +11,12 @@
 #include "actr/log.h"
 #include "lifecycle/hooks.h"
 #include "lifecycle/node_internal.h"
+#include "lifecycle/spin.h"
 
 #define ACTOR_OF(r) ((actr_actor_t *)((char *)(r) - offsetof(actr_actor_t, runnable)))
 #define REQ_OF(it, field) ((actr_request_t *)((char *)(it) - offsetof(actr_request_t, field)))
+/* Polls of an empty inbox per turn before the actor is released (~1-2 us). */
+#define LINGER_POLLS 64
 /* Longest chain of blocked actors followed by the deadlock check. */
 #define WAIT_CHAIN_MAX 64
 
@@ -35,7 +38,59 @@ typedef enum item_outcome {
 
 static _Thread_local actr_actor_t *tl_current;
 
+/*
+ * Releases a turn defers: consecutive tells usually share their payload buffer and caller, and
+ * their sender keeps taking references on those; releasing each one at once would bounce the
+ * refcount's cache line between the two cores on every message. A turn instead counts
+ * consecutive releases of the same object and drops them together when the object changes or
+ * the turn ends. Only for tells: a call's payload must be released before it is answered.
+ */
+typedef struct defer {
+    actr_buf_t buf;
+    uint32_t nbuf;
+    struct actr_node *node;
+    uint32_t nnode;
+} defer_t;
+
+static _Thread_local defer_t *tl_defer;
+
+static void defer_flush(defer_t *d)
+{
+    for (; d->nbuf > 0; d->nbuf--) {
+        actr_buf_t v = d->buf;
+        actr_buf_release(&v);
+    }
+    actr_node_release_n(d->node, d->nnode);
+    d->nnode = 0;
+}
+
+/* Takes over the tell's payload and caller references. */
+static void defer_tell(defer_t *d, actr_request_t *req)
+{
+    if (req->payload.block) {
+        if (d->nbuf && d->buf.block != req->payload.block) {
+            for (; d->nbuf > 0; d->nbuf--) {
+                actr_buf_t v = d->buf;
+                actr_buf_release(&v);
+            }
+        }
+        d->buf = req->payload;
+        d->nbuf++;
+        req->payload = (actr_buf_t)ACTR_BUF_INIT;
+    }
+    if (req->caller) {
+        if (d->nnode && d->node != req->caller) {
+            actr_node_release_n(d->node, d->nnode);
+            d->nnode = 0;
+        }
+        d->node = req->caller;
+        d->nnode++;
+        req->caller = NULL;
+    }
+}
+
 static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch);
+static actr_run_result_t actor_turn(actr_actor_t *a, uint32_t batch, bool linger);
 
 int actr_actor_init(actr_actor_t *a, struct actr_node *node, actr_workers_t *workers,
                     uint32_t inbox_capacity, uint32_t hook_capacity)
@@ -136,7 +191,10 @@ static void run_request(actr_actor_t *a, actr_request_t *req)
     int rc = vt(a)->dispatch(a->node->workload.self, &ctx, req->route_key, &req->payload, &resp,
                              &err);
     /* Before answering: when a call returns, the runtime no longer holds the caller's bytes. */
-    actr_buf_release(&req->payload);
+    if (req->mode == ACTR_REQ_TELL && tl_defer)
+        defer_tell(tl_defer, req);
+    else
+        actr_buf_release(&req->payload);
     if (tell) {
         /* A tell never produces a reply, not even an error (scenario 20). */
         actr_buf_release(&resp);
@@ -255,13 +313,30 @@ static item_outcome_t run_item(actr_actor_t *a, actr_item_t *it)
 
 static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch)
 {
-    actr_actor_t *a = ACTOR_OF(r);
+    return actor_turn(ACTOR_OF(r), batch, true);
+}
+
+/* One turn: up to `batch` items. linger: poll an empty inbox briefly first (pool turns only;
+ * an inline hand-off returns to its caller at once). */
+static actr_run_result_t actor_turn(actr_actor_t *a, uint32_t batch, bool linger)
+{
     atomic_fetch_add_explicit(&a->in_run, 1, memory_order_relaxed);
     actr_actor_t *outer = tl_current;
     tl_current = a;
+    defer_t defer = {.nbuf = 0, .nnode = 0}, *outer_defer = tl_defer;
+    tl_defer = &defer;
     uint32_t consumed = 0;
+    uint32_t polls = linger ? LINGER_POLLS : 0;
     for (uint32_t n = 0; n < batch; n++) {
         actr_item_t *it = (actr_item_t *)actr_inbox_pop(&a->inbox);
+        /* Empty: if no other actor waits for a worker, poll a little before giving the actor
+         * up; a sender streaming tells then keeps it on this worker instead of paying a
+         * release and a resubmission per message. */
+        while (!it && polls > 0 && actr_workers_idle_queue(a->workers)) {
+            polls--;
+            actr_cpu_relax();
+            it = (actr_item_t *)actr_inbox_pop(&a->inbox);
+        }
         if (!it)
             break;
         if (it->counted) {
@@ -275,6 +350,8 @@ static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch)
             break;
     }
     actr_inbox_release(&a->inbox, consumed);
+    tl_defer = outer_defer;
+    defer_flush(&defer);
     tl_current = outer;
     actr_run_result_t res = ACTR_RUN_MORE;
     if (!actr_inbox_ready(&a->inbox)) {
@@ -305,7 +382,7 @@ bool actr_actor_push_inline(actr_actor_t *a, actr_request_t *req)
         return false; /* queued or running elsewhere: its worker will answer */
     uint32_t batch = actr_workers_batch(a->workers);
     /* Our request is in the inbox, so each turn gets closer to it (FIFO). */
-    while (actor_run(&a->runnable, batch) == ACTR_RUN_MORE) {
+    while (actor_turn(a, batch, false) == ACTR_RUN_MORE) {
         if (!actr_request_pending(req)) {
             actr_workers_submit(a->workers, &a->runnable); /* the rest is the pool's */
             break;

@@ -42,6 +42,30 @@ static void target_release(target_t *t)
     t->owned = false;
 }
 
+/*
+ * The sending actor's one-entry cache of its last target (entries of one actor are serial, so
+ * no lock). Only running nodes are served from it: a stopped one may have been freed and its id
+ * reused, so that falls back to the directory.
+ */
+static struct actr_node *cached_target(const actr_send_t *s)
+{
+    struct actr_node *c = s->from_entry ? s->from->last_target : NULL;
+    if (!c || !actr_node_accepting(c) || !actr_id_equal(&c->id, s->target))
+        return NULL;
+    actr_node_retain(c);
+    return c;
+}
+
+static void remember_target(const actr_send_t *s, struct actr_node *n)
+{
+    if (!s->from_entry || s->from->last_target == n)
+        return;
+    actr_node_retain(n);
+    if (s->from->last_target)
+        actr_node_release(s->from->last_target);
+    s->from->last_target = n;
+}
+
 static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
 {
     struct actr_node *from = s->from;
@@ -53,6 +77,8 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
     bool self = !s->target || actr_id_equal(s->target, &from->id);
     if (self) {
         t->node = from; /* alive: the sender's node outlives its own sends */
+    } else if ((t->node = cached_target(s)) != NULL) {
+        t->owned = true;
     } else if (!(t->node = actr_directory_get(from->hyper->dir, s->target))) {
         char id[ACTR_ID_STR_SIZE];
         id_text(s->target, id, sizeof id);
@@ -61,6 +87,7 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
                               "are not integrated yet)", id);
     } else {
         t->owned = true;
+        remember_target(s, t->node);
     }
     int st = atomic_load_explicit(&t->node->state, memory_order_acquire);
     if (st != ACTR_NODE_RUNNING) {
@@ -76,7 +103,10 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
     }
     /* The reference's shell calls to its own workload carry no caller; everything an actor
      * sends, and what a ref sends to another node, carries the sender's id. */
-    if (s->from_entry || !self) {
+    if (s->from_entry) {
+        actr_node_retain_from_entry(from);
+        t->caller = from;
+    } else if (!self) {
         actr_node_retain(from);
         t->caller = from;
     }
@@ -85,7 +115,21 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
 
 static int reserve(target_t *t, int64_t timeout_ms, actr_error_t *err)
 {
-    int rc = actr_inbox_reserve(&t->node->actor.inbox, timeout_ms);
+    actr_inbox_t *q = &t->node->actor.inbox;
+    int rc = actr_inbox_reserve(q, 0);
+    if (rc == ACTR_EAGAIN && timeout_ms > 0) {
+        /* Waiting for a place holds a worker when called from a handler: past a short grace
+         * let the pool start a spare, or the actor we wait for might never get one. */
+        int64_t grace = timeout_ms < ACTR_WORKERS_BLOCK_GRACE_MS ? timeout_ms
+                                                                  : ACTR_WORKERS_BLOCK_GRACE_MS;
+        rc = actr_inbox_reserve(q, grace);
+        if (rc == ACTR_EAGAIN && timeout_ms > grace) {
+            actr_workers_t *w = t->node->hyper->workers;
+            actr_workers_block_begin(w);
+            rc = actr_inbox_reserve(q, timeout_ms - grace);
+            actr_workers_block_end(w);
+        }
+    }
     if (rc == 0)
         return 0;
     char id[ACTR_ID_STR_SIZE];

@@ -39,15 +39,17 @@ void actr_inbox_destroy(actr_inbox_t *q)
 }
 
 /*
- * Gives back n places and wakes waiting senders if that leaves one free. Also used to undo an
- * overshooting reservation: another sender may have failed because of our transient increment,
- * so the undo must wake too (but only when a place is really free, or failing waiters would wake
- * each other forever). `locked`: the caller holds q->lock.
+ * Gives back n places and wakes waiting senders when at most `level` places are taken.
+ * Consumers pass half the capacity: a waiting sender then sleeps until the inbox has drained to
+ * half (one wake-up per half inbox, not per batch) while the actor still has plenty queued.
+ * Undoing an overshooting reservation passes capacity - 1: another sender may have failed
+ * because of our transient increment, so any free place must wake it (but only a free place,
+ * or failing waiters would wake each other forever). `locked`: the caller holds q->lock.
  */
-static void give_back(actr_inbox_t *q, uint64_t n, bool locked)
+static void give_back(actr_inbox_t *q, uint64_t n, uint64_t level, bool locked)
 {
     uint64_t now = atomic_fetch_sub_explicit(&q->count, n, memory_order_seq_cst) - n;
-    if ((now & ~CLOSED_BIT) >= q->capacity ||
+    if ((now & ~CLOSED_BIT) > level ||
         atomic_load_explicit(&q->waiters, memory_order_seq_cst) == 0)
         return;
     if (!locked)
@@ -67,7 +69,7 @@ static int try_reserve(actr_inbox_t *q, bool locked)
     }
     if (prev < q->capacity)
         return 0;
-    give_back(q, 1, locked);
+    give_back(q, 1, q->capacity - 1, locked);
     return ACTR_EAGAIN;
 }
 
@@ -96,15 +98,16 @@ int actr_inbox_reserve(actr_inbox_t *q, int64_t timeout_ms)
 
 void actr_inbox_unreserve(actr_inbox_t *q)
 {
-    give_back(q, 1, false);
+    give_back(q, 1, q->capacity - 1, false);
 }
 
 void actr_inbox_push(actr_inbox_t *q, actr_inbox_item_t *item)
 {
     atomic_store_explicit(&item->next, NULL, memory_order_relaxed);
-    actr_inbox_item_t *prev = atomic_exchange_explicit(&q->tail, item, memory_order_acq_rel);
-    /* seq_cst pairs with the consumer's release of the actor's scheduled flag (actor.c). */
-    atomic_store_explicit(&prev->next, item, memory_order_seq_cst);
+    /* seq_cst exchange: pairs with a releasing consumer's seq_cst store of the actor's scheduled
+     * flag and load of the tail (actor.c). The link itself only needs to publish the item. */
+    actr_inbox_item_t *prev = atomic_exchange_explicit(&q->tail, item, memory_order_seq_cst);
+    atomic_store_explicit(&prev->next, item, memory_order_release);
 }
 
 actr_inbox_item_t *actr_inbox_pop(actr_inbox_t *q)
@@ -156,7 +159,7 @@ const actr_inbox_item_t *actr_inbox_tail(actr_inbox_t *q)
 void actr_inbox_release(actr_inbox_t *q, uint32_t n)
 {
     if (n > 0)
-        give_back(q, n, false);
+        give_back(q, n, q->capacity / 2, false);
 }
 
 void actr_inbox_close(actr_inbox_t *q)

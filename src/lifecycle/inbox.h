@@ -75,7 +75,8 @@ bool actr_inbox_ready(actr_inbox_t *q);
 const actr_inbox_item_t *actr_inbox_mark(actr_inbox_t *q);
 const actr_inbox_item_t *actr_inbox_tail(actr_inbox_t *q);
 
-/* Consumer: frees n places of consumed counted items and wakes waiting senders. */
+/* Consumer: frees n places of consumed counted items; waiting senders are woken once the inbox
+ * is at most half full. */
 void actr_inbox_release(actr_inbox_t *q, uint32_t n);
 
 /* Refuses new reservations and wakes waiting senders. Idempotent. */

@@ -28,7 +28,12 @@ void actr_node_retain(struct actr_node *node)
 
 void actr_node_release(struct actr_node *node)
 {
-    if (atomic_fetch_sub_explicit(&node->refs, 1, memory_order_acq_rel) != 1)
+    actr_node_release_n(node, 1);
+}
+
+void actr_node_release_n(struct actr_node *node, uint32_t n)
+{
+    if (n == 0 || atomic_fetch_sub_explicit(&node->refs, n, memory_order_acq_rel) != n)
         return;
     if (atomic_load_explicit(&node->actor_ready, memory_order_relaxed))
         actr_actor_destroy(&node->actor);
@@ -241,6 +246,14 @@ void actr_node_free(actr_node_t *node)
     actr_node_state_t st = state_of(node);
     if (st >= ACTR_NODE_REGISTERED)
         actr_directory_remove(node->hyper->dir, &node->id, node);
+    if (node->last_target) {
+        actr_node_release(node->last_target);
+        node->last_target = NULL;
+    }
+    uint32_t credits = node->ref_credits;
+    node->ref_credits = 0;
+    if (credits) /* never the last references: the owner's is still held */
+        atomic_fetch_sub_explicit(&node->refs, credits, memory_order_relaxed);
     if (node->linked)
         actr_workload_destroy(&node->workload);
     actr_hyper_t *h = node->hyper;

@@ -32,6 +32,13 @@ struct actr_node {
     struct actr_ref ref;
     actr_actor_t actor;
     _Atomic bool actor_ready; /* actor initialised (from start on) */
+    /* The last node this actor's entries sent to (a reference), so a stream of sends skips the
+     * directory. Touched only from the actor's serial entries, and by actr_node_free(). */
+    struct actr_node *last_target;
+    /* References on this node taken in advance for the caller field of requests its entries
+     * send (one atomic per ACTR_NODE_CREDIT_BLOCK sends). Serial context only; the rest is
+     * given back by actr_node_free(). */
+    uint32_t ref_credits;
     pthread_mutex_t lock;  /* state changes and waiting for STOPPED */
     pthread_cond_t state_cv;
     struct actr_node *prev, *next; /* the hyper's list, under hyper->nodes_lock */
@@ -52,6 +59,20 @@ struct actr_hyper {
 
 void actr_node_retain(struct actr_node *node);
 void actr_node_release(struct actr_node *node);
+/* Drops n references at once. */
+void actr_node_release_n(struct actr_node *node, uint32_t n);
+
+#define ACTR_NODE_CREDIT_BLOCK 64
+
+/* A reference on node for a request sent from one of its own entries (serial context). */
+static inline void actr_node_retain_from_entry(struct actr_node *node)
+{
+    if (node->ref_credits == 0) {
+        atomic_fetch_add_explicit(&node->refs, ACTR_NODE_CREDIT_BLOCK, memory_order_relaxed);
+        node->ref_credits = ACTR_NODE_CREDIT_BLOCK;
+    }
+    node->ref_credits--;
+}
 
 /* Moves the node to state (and wakes actr_ref_wait()). */
 void actr_node_set_state(struct actr_node *node, actr_node_state_t state);

@@ -9,8 +9,10 @@
 #include "actr/workload.h"
 #include "base/clock.h"
 #include "lifecycle/node_internal.h"
+#include "lifecycle/reqpool.h"
 #include "lifecycle/request_id.h"
 #include "lifecycle/spin.h"
+#include "lifecycle/workers.h"
 
 typedef struct call_block {
     actr_request_t req;
@@ -30,13 +32,18 @@ actr_request_t *actr_request_new(actr_direction_t dir, actr_req_mode_t mode, con
                                  size_t route_len, const actr_buf_t *payload)
 {
     bool is_call = mode != ACTR_REQ_TELL;
-    actr_request_t *r = malloc(is_call ? sizeof(call_block_t) : sizeof(actr_request_t));
+    /* Tells (the hot path) come from the recycling pool; calls are rarer and bigger. */
+    actr_request_t *r = is_call ? malloc(sizeof(call_block_t))
+                                : actr_reqpool_alloc(sizeof(actr_request_t));
     if (!r)
         return NULL;
     if (route_len < sizeof r->route_inline) {
         r->route_key = r->route_inline;
     } else if (!(r->route_key = malloc(route_len + 1))) {
-        free(r);
+        if (is_call)
+            free(r);
+        else
+            actr_reqpool_free(r);
         return NULL;
     }
     memcpy(r->route_key, route_key, route_len);
@@ -88,8 +95,10 @@ void actr_request_unref(actr_request_t *req)
     if (req->call) {
         pthread_cond_destroy(&req->call->cond);
         pthread_mutex_destroy(&req->call->lock);
+        free(req);
+    } else {
+        actr_reqpool_free(req);
     }
-    free(req);
 }
 
 bool actr_request_pending(const actr_request_t *req)
@@ -191,18 +200,29 @@ int actr_request_wait(actr_request_t *req, uint32_t spin_us, void (*block_begin)
         }
     }
     if (!is_done(req)) {
-        if (block_begin)
-            block_begin(block_arg);
-        struct timespec ts = {(time_t)(req->deadline_ns / 1000000000u),
-                              (long)(req->deadline_ns % 1000000000u)};
+        /* Sleep; past a short grace tell the pool (block_begin) so it can start a spare. */
+        uint64_t grace_end = actr_clock_mono_ns() + ACTR_WORKERS_BLOCK_GRACE_MS * 1000000u;
+        bool told = false;
         pthread_mutex_lock(&x->lock);
         atomic_store_explicit(&x->sleeping, 1, memory_order_seq_cst);
         bool expired = false;
         while (!is_done(req) && !expired) {
-            if (req->deadline_ns == 0)
+            uint64_t until = req->deadline_ns;
+            if (!told && block_begin && (until == 0 || until > grace_end))
+                until = grace_end;
+            struct timespec ts = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
+            if (until == 0) {
                 pthread_cond_wait(&x->cond, &x->lock);
-            else if (pthread_cond_timedwait(&x->cond, &x->lock, &ts) != 0)
-                expired = actr_clock_mono_ns() >= req->deadline_ns;
+            } else if (pthread_cond_timedwait(&x->cond, &x->lock, &ts) != 0) {
+                uint64_t now = actr_clock_mono_ns();
+                expired = req->deadline_ns && now >= req->deadline_ns;
+                if (!told && !expired && block_begin && now >= grace_end) {
+                    pthread_mutex_unlock(&x->lock);
+                    block_begin(block_arg);
+                    told = true;
+                    pthread_mutex_lock(&x->lock);
+                }
+            }
         }
         pthread_mutex_unlock(&x->lock);
         if (expired && !is_done(req)) {
@@ -215,7 +235,7 @@ int actr_request_wait(actr_request_t *req, uint32_t spin_us, void (*block_begin)
             while (!is_done(req))
                 sched_yield();
         }
-        if (block_end)
+        if (told && block_end)
             block_end(block_arg);
     }
     return take_result(req, response, err);

@@ -3,6 +3,7 @@
 #include "lifecycle/workers.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include "lifecycle/spin.h"
 
 #define DEFAULT_MAX_THREADS 256
+/* Idle polls with a pause instruction (~5 us) before the spinner starts yielding. */
+#define PURE_SPIN_POLLS 128
 
 struct actr_workers {
     pthread_mutex_t lock;
@@ -24,6 +27,8 @@ struct actr_workers {
     uint32_t nblocked;            /* inside block_begin/end, under lock */
     int stopping;                 /* under lock */
     uint32_t base, max, batch, spin_us;
+    _Atomic uint32_t spinners; /* idle workers spinning now (at most max_spinners) */
+    uint32_t max_spinners;
     pthread_t *threads;           /* max entries */
 };
 
@@ -53,23 +58,35 @@ static void push_locked(actr_workers_t *w, actr_runnable_t *r)
     atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
 }
 
-/* Next item to run, spinning first; NULL when the pool stops and the queue is empty. */
+/* Next item to run, spinning first; NULL when the pool stops and the queue is empty. Only a few
+ * workers spin at once: more would just take CPU from the threads producing the work. */
 static actr_runnable_t *take(actr_workers_t *w)
 {
-    if (w->spin_us > 0) {
+    if (w->spin_us > 0 &&
+        atomic_fetch_add_explicit(&w->spinners, 1, memory_order_relaxed) >= w->max_spinners) {
+        atomic_fetch_sub_explicit(&w->spinners, 1, memory_order_relaxed);
+    } else if (w->spin_us > 0) {
         uint64_t until = actr_clock_mono_ns() + (uint64_t)w->spin_us * 1000u;
         for (uint32_t i = 1;; i++) {
             if (atomic_load_explicit(&w->queued, memory_order_relaxed) > 0) {
                 pthread_mutex_lock(&w->lock);
                 actr_runnable_t *r = pop_locked(w);
                 pthread_mutex_unlock(&w->lock);
-                if (r)
+                if (r) {
+                    atomic_fetch_sub_explicit(&w->spinners, 1, memory_order_relaxed);
                     return r;
+                }
             }
-            actr_cpu_relax();
-            if ((i & 63) == 0 && actr_clock_mono_ns() >= until)
+            /* Pure spinning only briefly: after that yield, so on a busy machine the spinner
+             * gives its core to the threads producing work instead of competing with them. */
+            if (i < PURE_SPIN_POLLS)
+                actr_cpu_relax();
+            else
+                sched_yield();
+            if ((i & 15) == 0 && actr_clock_mono_ns() >= until)
                 break;
         }
+        atomic_fetch_sub_explicit(&w->spinners, 1, memory_order_relaxed);
     }
     pthread_mutex_lock(&w->lock);
     actr_runnable_t *r;
@@ -141,7 +158,9 @@ int actr_workers_new(const actr_workers_options_t *opts, actr_workers_t **out)
     w->max = max;
     w->batch = opts->batch;
     w->spin_us = opts->spin_us;
+    w->max_spinners = base / 2 ? base / 2 : 1;
     atomic_init(&w->queued, 0);
+    atomic_init(&w->spinners, 0);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     pthread_mutex_lock(&w->lock);
@@ -202,6 +221,11 @@ uint32_t actr_workers_count(actr_workers_t *w)
     uint32_t n = w->nthreads;
     pthread_mutex_unlock(&w->lock);
     return n;
+}
+
+bool actr_workers_idle_queue(actr_workers_t *w)
+{
+    return atomic_load_explicit(&w->queued, memory_order_relaxed) == 0;
 }
 
 uint32_t actr_workers_batch(const actr_workers_t *w)

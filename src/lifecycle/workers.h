@@ -14,8 +14,9 @@
  * actr_workers_block_begin/end(). When too few workers are left to make progress the pool starts
  * a spare thread (up to max_workers), so blocked handlers cannot starve the actors they wait for.
  *
- * Idle workers spin for spin_us, watching the queue, before they sleep on a condition variable;
- * submit() signals only when a worker is asleep.
+ * Idle workers spin for spin_us, watching the queue, before they sleep on a condition variable
+ * (at most half the workers spin at once, at least one); submit() signals only when a worker is
+ * asleep.
  */
 #ifndef ACTR_LIFECYCLE_WORKERS_H
 #define ACTR_LIFECYCLE_WORKERS_H
@@ -54,12 +55,17 @@ void actr_workers_submit(actr_workers_t *w, actr_runnable_t *r);
 /* Whether the calling thread is one of this pool's workers (NULL: any pool's). */
 bool actr_workers_on_worker(const actr_workers_t *w);
 
-/* Around a blocking wait inside run(). Only on a worker thread; no-ops elsewhere. */
+/* Around a blocking wait inside run(). Only on a worker thread; no-ops elsewhere. Callers first
+ * wait up to ACTR_WORKERS_BLOCK_GRACE_MS without them: a short wait is not worth a thread. */
+#define ACTR_WORKERS_BLOCK_GRACE_MS 1
 void actr_workers_block_begin(actr_workers_t *w);
 void actr_workers_block_end(actr_workers_t *w);
 
 /* Threads started so far (spares included). */
 uint32_t actr_workers_count(actr_workers_t *w);
+
+/* Whether no runnable is waiting for a worker (a hint: lets a turn linger on its actor). */
+bool actr_workers_idle_queue(actr_workers_t *w);
 
 /* The batch size handed to run(). */
 uint32_t actr_workers_batch(const actr_workers_t *w);

@@ -1,0 +1,496 @@
+/*
+ * bench_inproc - Hyper's in-process messaging against Erlang/OTP message passing, same run.
+ *
+ *   tell 1→1 (host)   one host thread tells one actor N times (actr_ref_tell, 16-byte
+ *                     refcounted payload), then one call as the ack: messages/s.
+ *   tell 1→1 (actor)  the same, but the sender is an actor (one handler making N actr_ctx_tell
+ *                     calls): no thread besides the workers, the closest analogue of an Erlang
+ *                     sender process.
+ *   tell N→N (host)   P host threads, each telling its own actor N times, then an ack.
+ *   call a→a          an actor's handler makes M synchronous calls (actr_ctx_call) to another
+ *                     actor's echo handler: round-trip p50/p99/mean.
+ *   call host→a       a host thread calls an actor (actr_ref_call) M times: informational, it
+ *                     crosses threads on every call (Erlang processes never block a thread).
+ *
+ * The Erlang figures come from bench/erlang/inproc.erl (compiled with erlc into a temporary
+ * directory and run with `erl -noshell`) with the same N, P and M. Every figure is the median
+ * of R rounds on both sides, because the machine is shared. Ratios are Hyper / Erlang for
+ * throughput and Erlang / Hyper for latency (> 1: Hyper is better).
+ *
+ *   bench_inproc [--tells N] [--pairs P] [--calls M] [--inbox CAP] [--spin US] [--rounds R]
+ *                [--no-erlang]
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actr/ctx.h"
+#include "actr/hyper.h"
+#include "actr/node.h"
+#include "actr/ref.h"
+#include "base/clock.h"
+
+#define TELL_ROUTE "bench.Sink.Tell"
+#define ACK_ROUTE "bench.Sink.Ack"
+#define ECHO_ROUTE "bench.Echo.Echo"
+#define RUN_ROUTE "bench.Caller.Run"
+#define PUMP_ROUTE "bench.Pump.Run"
+#define MAX_ROUNDS 32
+
+typedef struct opts {
+    uint64_t tells;
+    uint32_t pairs;
+    uint32_t calls;
+    uint32_t inbox;
+    uint32_t spin_us;
+    uint32_t rounds;
+    int erlang;
+    const char *only; /* run just one measure (profiling): tell1, tella, telln or calls */
+} opts_t;
+
+static void die(const char *what, const actr_error_t *err)
+{
+    fprintf(stderr, "bench_inproc: %s: %s\n", what, err ? err->message : "");
+    exit(1);
+}
+
+/* ---- actors ---- */
+
+typedef struct sink {
+    uint64_t count; /* touched only by the actor's serial entries */
+} sink_t;
+
+static int on_tell(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                   actr_error_t *err)
+{
+    ((sink_t *)self)->count++;
+    return 0;
+}
+
+static int on_ack(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                  actr_error_t *err)
+{
+    return actr_buf_copy(&((sink_t *)self)->count, sizeof(uint64_t), resp);
+}
+
+static int on_echo(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                   actr_error_t *err)
+{
+    *resp = actr_buf_ref(req);
+    return 0;
+}
+
+typedef struct caller {
+    actr_id_t echo;
+    actr_buf_t payload;
+    uint64_t *lat; /* ns per call */
+    uint32_t n;
+} caller_t;
+
+static int on_run(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                  actr_error_t *err)
+{
+    caller_t *c = self;
+    for (uint32_t i = 0; i < c->n; i++) {
+        actr_buf_t r;
+        uint64_t t0 = actr_clock_mono_ns();
+        int rc = actr_ctx_call(ctx, &c->echo, ECHO_ROUTE, &c->payload, 5000, &r, err);
+        c->lat[i] = actr_clock_mono_ns() - t0;
+        if (rc != 0)
+            return rc;
+        actr_buf_release(&r);
+    }
+    return 0;
+}
+
+/* bench.Pump.Run: N tells to the sink, then a call that returns after all of them (FIFO). */
+typedef struct pump {
+    actr_id_t sink;
+    uint64_t n;
+    actr_buf_t payload;
+} pump_t;
+
+static int on_pump(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                   actr_error_t *err)
+{
+    pump_t *p = self;
+    for (uint64_t i = 0; i < p->n; i++) {
+        int rc = actr_ctx_tell(ctx, &p->sink, TELL_ROUTE, &p->payload, ACTR_TELL_TIMEOUT_MS, err);
+        if (rc != 0)
+            return rc;
+    }
+    return actr_ctx_call(ctx, &p->sink, ACK_ROUTE, NULL, 60000, resp, err);
+}
+
+static const actr_route_t sink_routes[] = {{TELL_ROUTE, on_tell}, {ACK_ROUTE, on_ack}};
+
+static actr_node_t *start(actr_hyper_t *h, const char *name, const actr_route_t *routes,
+                          size_t n, void *self, actr_ref_t **ref)
+{
+    actr_error_t err = {0};
+    actr_node_t *node;
+    actr_type_t type;
+    actr_workload_t wl;
+    if (actr_node_new(h, NULL, &node, &err) || actr_type_set(&type, "bench", name, "1", &err) ||
+        actr_node_set_type(node, &type, &err) ||
+        actr_workload_from_routes(routes, n, NULL, self, &wl, &err) ||
+        actr_node_link(node, &wl, &err) || actr_node_register_local(node, 1, 0, &err) ||
+        actr_node_start(node, ref, &err))
+        die(name, &err);
+    return node;
+}
+
+/* ---- tells ---- */
+
+typedef struct sender {
+    actr_ref_t *ref;
+    uint64_t n;
+    actr_buf_t payload;
+    pthread_barrier_t *go;
+    uint64_t end_ns;
+} sender_t;
+
+/* n tells, then a call that returns after all of them (FIFO). */
+static void tell_run(actr_ref_t *ref, uint64_t n, const actr_buf_t *payload)
+{
+    actr_error_t err = {0};
+    for (uint64_t i = 0; i < n; i++)
+        if (actr_ref_tell(ref, NULL, TELL_ROUTE, payload, ACTR_TELL_TIMEOUT_MS, &err) != 0)
+            die("tell", &err);
+    actr_buf_t r;
+    if (actr_ref_call(ref, NULL, ACK_ROUTE, NULL, 60000, &r, &err) != 0)
+        die("ack", &err);
+    actr_buf_release(&r);
+}
+
+static void *sender_main(void *arg)
+{
+    sender_t *s = arg;
+    pthread_barrier_wait(s->go);
+    tell_run(s->ref, s->n, &s->payload);
+    s->end_ns = actr_clock_mono_ns();
+    return NULL;
+}
+
+static double tells_1to1(actr_hyper_t *h, const opts_t *o, const actr_buf_t *payload)
+{
+    sink_t sink = {0};
+    actr_ref_t *ref;
+    actr_node_t *n = start(h, "sink", sink_routes, 2, &sink, &ref);
+    tell_run(ref, o->tells / 10, payload); /* warm-up */
+    uint64_t t0 = actr_clock_mono_ns();
+    tell_run(ref, o->tells, payload);
+    double secs = (double)(actr_clock_mono_ns() - t0) / 1e9;
+    if (sink.count != o->tells + o->tells / 10)
+        die("tell count mismatch", NULL);
+    actr_node_free(n);
+    return (double)o->tells / secs;
+}
+
+static double tells_from_actor(actr_hyper_t *h, const opts_t *o, const actr_buf_t *payload)
+{
+    static const actr_route_t pump_routes[] = {{PUMP_ROUTE, on_pump}};
+    sink_t sink = {0};
+    actr_ref_t *sink_ref, *pump_ref;
+    actr_node_t *sn = start(h, "sink", sink_routes, 2, &sink, &sink_ref);
+    pump_t p = {.sink = *actr_node_id(sn), .n = o->tells / 10, .payload = *payload};
+    actr_node_t *pn = start(h, "pump", pump_routes, 1, &p, &pump_ref);
+    actr_error_t err = {0};
+    actr_buf_t r;
+    uint64_t t0 = 0;
+    for (int round = 0; round < 2; round++) { /* warm-up, then measured */
+        if (round == 1) {
+            p.n = o->tells;
+            t0 = actr_clock_mono_ns();
+        }
+        if (actr_ref_call(pump_ref, NULL, PUMP_ROUTE, NULL, 600000, &r, &err) != 0)
+            die("pump", &err);
+        actr_buf_release(&r);
+    }
+    double secs = (double)(actr_clock_mono_ns() - t0) / 1e9;
+    actr_node_free(pn);
+    actr_node_free(sn);
+    return (double)o->tells / secs;
+}
+
+static double tells_n(actr_hyper_t *h, const opts_t *o, const actr_buf_t *payload)
+{
+    uint32_t p = o->pairs;
+    sink_t *sinks = calloc(p, sizeof *sinks);
+    sender_t *senders = calloc(p, sizeof *senders);
+    actr_node_t **nodes = calloc(p, sizeof *nodes);
+    pthread_t *threads = calloc(p, sizeof *threads);
+    if (!sinks || !senders || !nodes || !threads)
+        die("out of memory", NULL);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, p + 1);
+    for (uint32_t i = 0; i < p; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "sink%u", i);
+        nodes[i] = start(h, name, sink_routes, 2, &sinks[i], &senders[i].ref);
+        senders[i].n = o->tells;
+        senders[i].go = &go;
+        if (actr_buf_copy(payload->data, payload->len, &senders[i].payload) != 0)
+            die("payload", NULL);
+        pthread_create(&threads[i], NULL, sender_main, &senders[i]);
+    }
+    pthread_barrier_wait(&go);
+    uint64_t t0 = actr_clock_mono_ns(), end = t0;
+    for (uint32_t i = 0; i < p; i++) {
+        pthread_join(threads[i], NULL);
+        if (senders[i].end_ns > end)
+            end = senders[i].end_ns;
+        actr_buf_release(&senders[i].payload);
+        actr_node_free(nodes[i]);
+    }
+    pthread_barrier_destroy(&go);
+    free(sinks);
+    free(senders);
+    free(nodes);
+    free(threads);
+    return (double)p * (double)o->tells / ((double)(end - t0) / 1e9);
+}
+
+/* ---- calls ---- */
+
+typedef struct lat_stats {
+    double p50, p99, mean;
+} lat_stats_t;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static lat_stats_t summarize(uint64_t *lat, uint32_t n)
+{
+    qsort(lat, n, sizeof *lat, cmp_u64);
+    double sum = 0;
+    for (uint32_t i = 0; i < n; i++)
+        sum += (double)lat[i];
+    uint32_t i50 = n * 50 / 100, i99 = n * 99 / 100;
+    lat_stats_t s = {(double)lat[i50 ? i50 - 1 : 0], (double)lat[i99 ? i99 - 1 : 0], sum / n};
+    return s;
+}
+
+static void calls(actr_hyper_t *h, const opts_t *o, const actr_buf_t *payload, lat_stats_t *a2a,
+                  lat_stats_t *h2a)
+{
+    static const actr_route_t echo_routes[] = {{ECHO_ROUTE, on_echo}};
+    static const actr_route_t caller_routes[] = {{RUN_ROUTE, on_run}};
+    actr_ref_t *echo_ref, *caller_ref;
+    actr_node_t *echo = start(h, "echo", echo_routes, 1, NULL, &echo_ref);
+    caller_t c = {.payload = *payload, .n = o->calls};
+    c.echo = *actr_node_id(echo);
+    c.lat = calloc(o->calls, sizeof *c.lat);
+    if (!c.lat)
+        die("out of memory", NULL);
+    actr_node_t *caller = start(h, "caller", caller_routes, 1, &c, &caller_ref);
+    actr_error_t err = {0};
+    actr_buf_t r;
+    for (int round = 0; round < 2; round++) /* warm-up, then measured */
+        if (actr_ref_call(caller_ref, NULL, RUN_ROUTE, NULL, 600000, &r, &err) != 0)
+            die("call run", &err);
+    *a2a = summarize(c.lat, o->calls);
+    for (uint32_t i = 0; i < o->calls; i++) {
+        uint64_t t0 = actr_clock_mono_ns();
+        if (actr_ref_call(echo_ref, NULL, ECHO_ROUTE, payload, 5000, &r, &err) != 0)
+            die("host call", &err);
+        c.lat[i] = actr_clock_mono_ns() - t0;
+        actr_buf_release(&r);
+    }
+    *h2a = summarize(c.lat, o->calls);
+    actr_node_free(caller);
+    actr_node_free(echo);
+    free(c.lat);
+}
+
+/* ---- statistics ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of n values (sorts them). */
+static double median(double *v, uint32_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- Erlang ---- */
+
+enum { E_TELL1, E_TELLN, E_P50, E_P99, E_MEAN, E_COUNT };
+static const char *const erl_names[E_COUNT] = {"tell_1to1", "tell_NtoN", "call_p50_ns",
+                                               "call_p99_ns", "call_mean_ns"};
+
+/* One run of inproc.erl; fills v[E_*]. Returns 0 on success. */
+static int run_erlang_once(const opts_t *o, double v[E_COUNT])
+{
+    /* The .erl sits next to this file; CMake compiles with absolute paths. */
+    char src[4096], dir[] = "/tmp/bench-inproc-XXXXXX", cmd[8192];
+    snprintf(src, sizeof src, "%s", __FILE__);
+    char *slash = strrchr(src, '/');
+    if (!slash || !mkdtemp(dir))
+        return -1;
+    snprintf(slash + 1, sizeof src - (size_t)(slash + 1 - src), "erlang/inproc.erl");
+    snprintf(cmd, sizeof cmd,
+             "erlc -o %s %s && erl -noshell -pa %s -run inproc main %" PRIu64 " %u %u; "
+             "rm -rf %s",
+             dir, src, dir, o->tells, o->pairs, o->calls, dir);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[256];
+    int seen = 0;
+    while (fgets(line, sizeof line, p)) {
+        char name[64];
+        double x;
+        if (sscanf(line, "%63s %lf", name, &x) != 2)
+            continue;
+        for (int i = 0; i < E_COUNT; i++)
+            if (!strcmp(name, erl_names[i])) {
+                v[i] = x;
+                seen++;
+            }
+    }
+    return pclose(p) == 0 && seen == E_COUNT ? 0 : -1;
+}
+
+/* Medians over o->rounds runs into m[E_*]. Returns 0, or -1 when Erlang is unavailable. */
+static int run_erlang(const opts_t *o, double m[E_COUNT])
+{
+    double v[E_COUNT][MAX_ROUNDS], one[E_COUNT];
+    for (uint32_t r = 0; r < o->rounds; r++) {
+        if (run_erlang_once(o, one) != 0) {
+            fprintf(stderr, "bench_inproc: the Erlang baseline failed (erlang-base installed?)\n");
+            return -1;
+        }
+        for (int i = 0; i < E_COUNT; i++)
+            v[i][r] = one[i];
+    }
+    for (int i = 0; i < E_COUNT; i++)
+        m[i] = median(v[i], o->rounds);
+    return 0;
+}
+
+/* ---- main ---- */
+
+static void parse(int argc, char **argv, opts_t *o)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    *o = (opts_t){.tells = 2000000, .pairs = n > 0 ? (uint32_t)n : 2, .calls = 200000,
+                  .inbox = 1024, .spin_us = 50, .rounds = 3, .erlang = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--no-erlang")) {
+            o->erlang = 0;
+            continue;
+        }
+        if (!strcmp(a, "--only") && v) {
+            o->only = v;
+            o->erlang = 0;
+            i++;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "usage: bench_inproc [--tells N] [--pairs P] [--calls M] "
+                            "[--inbox CAP] [--spin US] [--rounds R] [--no-erlang] "
+                            "[--only tell1|tella|telln|calls]\n");
+            exit(2);
+        }
+        unsigned long long x = strtoull(v, NULL, 10);
+        if (!strcmp(a, "--tells"))
+            o->tells = x;
+        else if (!strcmp(a, "--pairs"))
+            o->pairs = (uint32_t)x;
+        else if (!strcmp(a, "--calls"))
+            o->calls = (uint32_t)x;
+        else if (!strcmp(a, "--inbox"))
+            o->inbox = (uint32_t)x;
+        else if (!strcmp(a, "--spin"))
+            o->spin_us = (uint32_t)x;
+        else if (!strcmp(a, "--rounds"))
+            o->rounds = (uint32_t)x;
+        i++;
+    }
+    if (!o->tells || !o->pairs || !o->calls || !o->rounds || o->rounds > MAX_ROUNDS)
+        exit(2);
+}
+
+static void row(const char *what, double hyper, double erl, int erl_ok, int higher_better,
+                const char *unit)
+{
+    if (erl_ok)
+        printf("%-20s %14.0f %14.0f  %6.2fx  %s\n", what, hyper, erl,
+               higher_better ? hyper / erl : erl / hyper, unit);
+    else
+        printf("%-20s %14.0f %14s  %7s  %s\n", what, hyper, "-", "-", unit);
+}
+
+static int wanted(const opts_t *o, const char *what)
+{
+    return !o->only || !strcmp(o->only, what);
+}
+
+enum { H_TELL1, H_TELLA, H_TELLN, H_P50, H_P99, H_MEAN, H_HOST50, H_HOST99, H_COUNT };
+
+int main(int argc, char **argv)
+{
+    opts_t o;
+    parse(argc, argv, &o);
+    double load[3] = {0};
+    if (getloadavg(load, 3) < 0)
+        load[0] = -1;
+    actr_hyper_options_t ho;
+    actr_hyper_options_init(&ho);
+    ho.inbox_capacity = o.inbox;
+    ho.spin_us = o.spin_us;
+    actr_error_t err = {0};
+    actr_hyper_t *h;
+    if (actr_hyper_new(&ho, &h, &err) != 0)
+        die("hyper", &err);
+    actr_buf_t payload;
+    if (actr_buf_copy("0123456789abcdef", 16, &payload) != 0)
+        die("payload", NULL);
+    printf("bench_inproc: tells=%" PRIu64 " pairs=%u calls=%u inbox=%u spin_us=%u workers=%u "
+           "rounds=%u load=%.2f\n",
+           o.tells, o.pairs, o.calls, o.inbox, o.spin_us, actr_hyper_worker_count(h), o.rounds,
+           load[0]);
+    double v[H_COUNT][MAX_ROUNDS], m[H_COUNT];
+    for (uint32_t r = 0; r < o.rounds; r++) {
+        lat_stats_t a2a = {0}, h2a = {0};
+        v[H_TELL1][r] = wanted(&o, "tell1") ? tells_1to1(h, &o, &payload) : 0;
+        v[H_TELLA][r] = wanted(&o, "tella") ? tells_from_actor(h, &o, &payload) : 0;
+        v[H_TELLN][r] = wanted(&o, "telln") ? tells_n(h, &o, &payload) : 0;
+        if (wanted(&o, "calls"))
+            calls(h, &o, &payload, &a2a, &h2a);
+        v[H_P50][r] = a2a.p50;
+        v[H_P99][r] = a2a.p99;
+        v[H_MEAN][r] = a2a.mean;
+        v[H_HOST50][r] = h2a.p50;
+        v[H_HOST99][r] = h2a.p99;
+    }
+    for (int i = 0; i < H_COUNT; i++)
+        m[i] = median(v[i], o.rounds);
+    actr_buf_release(&payload);
+    actr_hyper_free(h);
+    double e[E_COUNT] = {0};
+    int eok = o.erlang && run_erlang(&o, e) == 0;
+    printf("%-20s %14s %14s  %7s\n", "measure (median)", "hyper", "erlang", "ratio");
+    row("tell 1->1 (host)", m[H_TELL1], e[E_TELL1], eok, 1, "msgs/s");
+    row("tell 1->1 (actor)", m[H_TELLA], e[E_TELL1], eok, 1, "msgs/s");
+    row("tell N->N (host)", m[H_TELLN], e[E_TELLN], eok, 1, "msgs/s");
+    row("call a->a p50", m[H_P50], e[E_P50], eok, 0, "ns");
+    row("call a->a p99", m[H_P99], e[E_P99], eok, 0, "ns");
+    row("call a->a mean", m[H_MEAN], e[E_MEAN], eok, 0, "ns");
+    row("call host->a p50", m[H_HOST50], 0, 0, 0, "ns");
+    row("call host->a p99", m[H_HOST99], 0, 0, 0, "ns");
+    return 0;
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job of README's first command. For now it shows the foundation at work; later issues
-# grow it into a local actrd with actors talking.
+# The main job of README's first command: the foundation, signed packages, a local actrd with two
+# actors meeting through it, and two actors talking in one process. Issue 5 grows the actrd part
+# into an echo service and a client calling each other across processes.
 set -euo pipefail
 build=${1:-build}
 echo "== Hyper $("$build"/bin/actr version)"
@@ -38,3 +39,9 @@ PY
     fi
     echo "(tampered copy refused, as it must be)"
 )
+
+echo "== actrd: a local server, two actors register, discover each other and exchange relays"
+scripts/demo-actrd-pair.sh "$build"
+
+echo "== in-process: two nodes of one hyper, a call handed over without serialization"
+ACTR_LOG=warn "$build"/bin/echo-inproc "Hello from Hyper"

@@ -1,3 +1,9 @@
 # The examples run as tests too, so README's demo cannot rot.
 add_test(NAME example_foundation_demo COMMAND foundation-demo)
 set_tests_properties(example_foundation_demo PROPERTIES TIMEOUT 60 ENVIRONMENT "${ACTR_TEST_ENV}")
+
+# actrd plus two actors meeting through it (a real actrd process on 127.0.0.1, port chosen by the OS).
+add_test(NAME example_actrd_pair
+         COMMAND ${PROJECT_SOURCE_DIR}/scripts/demo-actrd-pair.sh ${PROJECT_BINARY_DIR})
+set_tests_properties(example_actrd_pair PROPERTIES TIMEOUT 60 ENVIRONMENT "${ACTR_TEST_ENV}"
+  PASS_REGULAR_EXPRESSION "done: two actors registered, met through signaling")

@@ -124,7 +124,7 @@ void ah_expect(const ah_done_t *d, actr_ais_status_t status, const char *fragmen
         fail_msg("message \"%s\" lacks \"%s\"", d->res.message, fragment);
 }
 
-pid_t ah_spawn(const char *const argv[], int *out_fd, const char *err_path)
+pid_t ah_spawn(const char *const argv[], int *out_fd, const char *log_path)
 {
     int fds[2] = {-1, -1};
     if (out_fd)
@@ -134,10 +134,13 @@ pid_t ah_spawn(const char *const argv[], int *out_fd, const char *err_path)
     if (pid == 0) {
         if (out_fd)
             dup2(fds[1], STDOUT_FILENO);
-        if (err_path) {
-            int e = open(err_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-            if (e >= 0)
+        if (log_path) {
+            int e = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (e >= 0) {
                 dup2(e, STDERR_FILENO);
+                if (!out_fd)
+                    dup2(e, STDOUT_FILENO);
+            }
         }
         execv(argv[0], (char *const *)argv);
         _exit(127);

@@ -49,9 +49,10 @@ void ah_renew(actr_ais_client_t *c, const actr_id_t *id, const uint8_t token[32]
 /* Asserts the class of d's result and that its message contains fragment (NULL: any). */
 void ah_expect(const ah_done_t *d, actr_ais_status_t status, const char *fragment);
 
-/* Starts argv[0] (a path) with stdout on a pipe (*out_fd) or inherited (out_fd NULL), and
- * stderr appended to err_path (NULL: inherited). */
-pid_t ah_spawn(const char *const argv[], int *out_fd, const char *err_path);
+/* Starts argv[0] (a path) with stdout on a pipe (*out_fd), and stderr (and stdout when out_fd
+ * is NULL) appended to log_path; NULL: inherited. A child that outlives a failed test must not
+ * hold CTest's output pipe open, so long-running children get a log_path. */
+pid_t ah_spawn(const char *const argv[], int *out_fd, const char *log_path);
 /*
  * Reads one line from fd into buf (without the newline), waiting at most timeout_ms. Returns
  * the length, or -1 on timeout or end of file.

@@ -123,11 +123,11 @@ static int group_teardown(void **state)
     (void)state;
     if (!have_bins)
         return 0;
+    ah_stop(main_srv.pid); /* first: a failed check below must not leave them running */
+    ah_stop(limited_srv.pid);
+    test_tmpdir_remove(dir);
     actr_ais_client_free(client);
     ah_loop_close();
-    ah_stop(main_srv.pid);
-    ah_stop(limited_srv.pid); /* if its test failed half-way */
-    test_tmpdir_remove(dir);
     return 0;
 }
 

@@ -212,7 +212,9 @@ static int group_setup(void **state)
     char script[512], port_file[256];
     snprintf(script, sizeof script, "%s/tests/support/ais_canned_server.py", src);
     const char *argv[] = {"/usr/bin/python3", script, dir, NULL};
-    server_pid = ah_spawn(argv, NULL, NULL);
+    char log[256];
+    path_in_dir(log, sizeof log, "server.log");
+    server_pid = ah_spawn(argv, NULL, log);
     path_in_dir(port_file, sizeof port_file, "port");
     for (int i = 0; i < 200 && !base_url[0]; i++) { /* up to 10 s */
         char text[32];
@@ -230,10 +232,10 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
+    ah_stop(server_pid); /* first: a failed check below must not leave it running */
+    test_tmpdir_remove(dir);
     actr_ais_client_free(client);
     ah_loop_close();
-    ah_stop(server_pid);
-    test_tmpdir_remove(dir);
     actr_signing_key_free(ais_key);
     actr_signing_key_free(mfr_key);
     return 0;
@@ -727,6 +729,48 @@ static void test_concurrent_requests(void **state)
     assert_int_equal(actr_curl_uv_active(ah_http), 0);
 }
 
+/* The HTTP driver on its own: a GET (the MFR fetch's shape), headers, argument checks. */
+static void on_http(const actr_http_response_t *r, void *arg)
+{
+    ah_done_t *d = arg;
+    d->calls++;
+    d->res.http_status = r->status;
+    d->res.code = r->result;
+    d->res.error_code = (uint32_t)actr_http_header_get(r->headers, r->headers_len, "x-test",
+                                                       d->res.message, 64);
+    d->res.retry_after_ms = r->body_len == 12 && memcmp(r->body, "\xff\xff\xff garbage", 12) == 0;
+    ah_flag_set(&d->done);
+}
+
+static void test_http_get(void **state)
+{
+    (void)state;
+    route("/plain", "\"status\": 200, \"body_file\": \"garbage.bin\", \"headers\": {\"X-Test\": \" v a \"}");
+    char url[160];
+    snprintf(url, sizeof url, "%.100s../plain", base_url);
+    actr_http_request_t req = ACTR_HTTP_REQUEST_INIT;
+    req.url = url;
+    ah_done_t d = {0};
+    assert_int_equal(actr_curl_uv_start(ah_http, &req, on_http, &d, NULL), 0);
+    ah_wait(&d.done, 15000);
+    assert_int_equal(d.res.code, 0);
+    assert_int_equal(d.res.http_status, 200);
+    assert_int_equal(d.res.error_code, 3);
+    assert_string_equal(d.res.message, "v a"); /* trimmed */
+    assert_true(d.res.retry_after_ms); /* the body, byte for byte */
+    char head[8192];
+    static uint8_t body[65536];
+    size_t len;
+    assert_true(last_request(head, sizeof head, body, sizeof body, &len) > 0);
+    assert_non_null(strstr(head, "GET /plain\n"));
+    req.method = "PUT";
+    assert_int_equal(actr_curl_uv_start(ah_http, &req, on_http, &d, NULL), ACTR_EINVAL);
+    req.method = NULL;
+    req.header_count = ACTR_HTTP_MAX_REQUEST_HEADERS + 1;
+    assert_int_equal(actr_curl_uv_start(ah_http, &req, on_http, &d, NULL), ACTR_EINVAL);
+    assert_int_equal(actr_http_header_get("A: 1\r\n", 6, "x-test", head, 8), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -740,6 +784,7 @@ int main(void)
         cmocka_unit_test(test_argument_checks),
         cmocka_unit_test(test_cancel_free_and_close),
         cmocka_unit_test(test_concurrent_requests),
+        cmocka_unit_test(test_http_get),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -3,18 +3,19 @@
  *
  *   tell 1→1 (host)   one host thread tells one actor N times (actr_ref_tell, 16-byte
  *                     refcounted payload), then one call as the ack: messages/s.
- *   tell 1→1 (actor)  the same, but the sender is an actor (one handler making N actr_ctx_tell
- *                     calls): no thread besides the workers, the closest analogue of an Erlang
- *                     sender process.
+ *   tell 1→1 (actor)  the same, but the sender is an actor sending chunks of actr_ctx_tell and
+ *                     telling itself to continue: no thread besides the workers, the closest
+ *                     analogue of an Erlang sender process.
  *   tell N→N (host)   P host threads, each telling its own actor N times, then an ack.
+ *   tell N→N (actors) P sender actors, each streaming to its own sink actor.
  *   call a→a          an actor's handler makes M synchronous calls (actr_ctx_call) to another
  *                     actor's echo handler: round-trip p50/p99/mean.
  *   call host→a       a host thread calls an actor (actr_ref_call) M times: informational, it
  *                     crosses threads on every call (Erlang processes never block a thread).
  *
  * The Erlang figures come from bench/erlang/inproc.erl (compiled with erlc into a temporary
- * directory and run with `erl -noshell`) with the same N, P and M. Every figure is the median
- * of R rounds on both sides, because the machine is shared. Ratios are Hyper / Erlang for
+ * directory and run with `erl -noshell`) with the same N, P and M. Rounds alternate Hyper and
+ * Erlang and every figure is the median of R rounds, because the machine is shared. Ratios are Hyper / Erlang for
  * throughput and Erlang / Hyper for latency (> 1: Hyper is better).
  *
  *   bench_inproc [--tells N] [--pairs P] [--calls M] [--inbox CAP] [--spin US] [--rounds R]
@@ -48,7 +49,7 @@ typedef struct opts {
     uint32_t spin_us;
     uint32_t rounds;
     int erlang;
-    const char *only; /* run just one measure (profiling): tell1, tella, telln or calls */
+    const char *only; /* run one measure (profiling): tell1, tella, telln, tellna or calls */
 } opts_t;
 
 static void die(const char *what, const actr_error_t *err)
@@ -106,23 +107,40 @@ static int on_run(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t
     return 0;
 }
 
-/* bench.Pump.Run: N tells to the sink, then a call that returns after all of them (FIFO). */
+/*
+ * bench.Pump.Run: sends the sink a chunk of tells and, while some are left, tells itself to
+ * continue (a handler that looped over all N would hold its worker for the whole run: C has no
+ * preemption, so long work is split like this). Last, a call to the sink returns once it has
+ * seen every tell; then `done` is set.
+ */
+#define PUMP_CHUNK 256
+
 typedef struct pump {
     actr_id_t sink;
-    uint64_t n;
+    uint64_t left;
     actr_buf_t payload;
+    int done; /* atomic builtins */
+    int rc;
 } pump_t;
 
 static int on_pump(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
                    actr_error_t *err)
 {
     pump_t *p = self;
-    for (uint64_t i = 0; i < p->n; i++) {
-        int rc = actr_ctx_tell(ctx, &p->sink, TELL_ROUTE, &p->payload, ACTR_TELL_TIMEOUT_MS, err);
-        if (rc != 0)
-            return rc;
-    }
-    return actr_ctx_call(ctx, &p->sink, ACK_ROUTE, NULL, 60000, resp, err);
+    uint64_t n = p->left < PUMP_CHUNK ? p->left : PUMP_CHUNK;
+    int rc = 0;
+    for (uint64_t i = 0; i < n && rc == 0; i++)
+        rc = actr_ctx_tell(ctx, &p->sink, TELL_ROUTE, &p->payload, ACTR_TELL_TIMEOUT_MS, err);
+    p->left -= n;
+    if (rc == 0 && p->left > 0)
+        return actr_ctx_tell(ctx, NULL, PUMP_ROUTE, NULL, ACTR_TELL_TIMEOUT_MS, err);
+    actr_buf_t r = ACTR_BUF_INIT;
+    if (rc == 0)
+        rc = actr_ctx_call(ctx, &p->sink, ACK_ROUTE, NULL, 60000, &r, err);
+    actr_buf_release(&r);
+    p->rc = rc;
+    __atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+    return rc;
 }
 
 static const actr_route_t sink_routes[] = {{TELL_ROUTE, on_tell}, {ACK_ROUTE, on_ack}};
@@ -190,30 +208,58 @@ static double tells_1to1(actr_hyper_t *h, const opts_t *o, const actr_buf_t *pay
     return (double)o->tells / secs;
 }
 
-static double tells_from_actor(actr_hyper_t *h, const opts_t *o, const actr_buf_t *payload)
+/* P pump actors, each streaming n tells to its own sink actor; returns total msgs/s. */
+static double pumps(actr_hyper_t *h, uint32_t p, uint64_t n, const actr_buf_t *payload)
 {
     static const actr_route_t pump_routes[] = {{PUMP_ROUTE, on_pump}};
-    sink_t sink = {0};
-    actr_ref_t *sink_ref, *pump_ref;
-    actr_node_t *sn = start(h, "sink", sink_routes, 2, &sink, &sink_ref);
-    pump_t p = {.sink = *actr_node_id(sn), .n = o->tells / 10, .payload = *payload};
-    actr_node_t *pn = start(h, "pump", pump_routes, 1, &p, &pump_ref);
-    actr_error_t err = {0};
-    actr_buf_t r;
-    uint64_t t0 = 0;
-    for (int round = 0; round < 2; round++) { /* warm-up, then measured */
-        if (round == 1) {
-            p.n = o->tells;
-            t0 = actr_clock_mono_ns();
-        }
-        if (actr_ref_call(pump_ref, NULL, PUMP_ROUTE, NULL, 600000, &r, &err) != 0)
-            die("pump", &err);
-        actr_buf_release(&r);
+    sink_t *sinks = calloc(p, sizeof *sinks);
+    pump_t *pumps = calloc(p, sizeof *pumps);
+    actr_node_t **nodes = calloc(2 * (size_t)p, sizeof *nodes);
+    actr_ref_t **refs = calloc(p, sizeof *refs);
+    if (!sinks || !pumps || !nodes || !refs)
+        die("out of memory", NULL);
+    for (uint32_t i = 0; i < p; i++) {
+        actr_ref_t *sink_ref;
+        char name[32];
+        snprintf(name, sizeof name, "sink%u", i);
+        nodes[2 * i] = start(h, name, sink_routes, 2, &sinks[i], &sink_ref);
+        pumps[i].sink = *actr_node_id(nodes[2 * i]);
+        pumps[i].left = n;
+        pumps[i].payload = *payload;
+        snprintf(name, sizeof name, "pump%u", i);
+        nodes[2 * i + 1] = start(h, name, pump_routes, 1, &pumps[i], &refs[i]);
     }
+    actr_error_t err = {0};
+    uint64_t t0 = actr_clock_mono_ns();
+    for (uint32_t i = 0; i < p; i++)
+        if (actr_ref_tell(refs[i], NULL, PUMP_ROUTE, NULL, 0, &err) != 0)
+            die("pump", &err);
+    for (uint32_t i = 0; i < p; i++)
+        while (!__atomic_load_n(&pumps[i].done, __ATOMIC_ACQUIRE))
+            usleep(100);
     double secs = (double)(actr_clock_mono_ns() - t0) / 1e9;
-    actr_node_free(pn);
-    actr_node_free(sn);
-    return (double)o->tells / secs;
+    for (uint32_t i = 0; i < p; i++) {
+        if (pumps[i].rc != 0 || sinks[i].count != n)
+            die("pump failed", NULL);
+        actr_node_free(nodes[2 * i + 1]);
+        actr_node_free(nodes[2 * i]);
+    }
+    free(sinks);
+    free(pumps);
+    free(nodes);
+    free(refs);
+    return (double)p * (double)n / secs;
+}
+
+static double tells_from_actor(actr_hyper_t *h, const opts_t *o, const actr_buf_t *payload)
+{
+    pumps(h, 1, o->tells / 10, payload); /* warm-up */
+    return pumps(h, 1, o->tells, payload);
+}
+
+static double tells_n_actors(actr_hyper_t *h, const opts_t *o, const actr_buf_t *payload)
+{
+    return pumps(h, o->pairs, o->tells, payload);
 }
 
 static double tells_n(actr_hyper_t *h, const opts_t *o, const actr_buf_t *payload)
@@ -363,23 +409,6 @@ static int run_erlang_once(const opts_t *o, double v[E_COUNT])
     return pclose(p) == 0 && seen == E_COUNT ? 0 : -1;
 }
 
-/* Medians over o->rounds runs into m[E_*]. Returns 0, or -1 when Erlang is unavailable. */
-static int run_erlang(const opts_t *o, double m[E_COUNT])
-{
-    double v[E_COUNT][MAX_ROUNDS], one[E_COUNT];
-    for (uint32_t r = 0; r < o->rounds; r++) {
-        if (run_erlang_once(o, one) != 0) {
-            fprintf(stderr, "bench_inproc: the Erlang baseline failed (erlang-base installed?)\n");
-            return -1;
-        }
-        for (int i = 0; i < E_COUNT; i++)
-            v[i][r] = one[i];
-    }
-    for (int i = 0; i < E_COUNT; i++)
-        m[i] = median(v[i], o->rounds);
-    return 0;
-}
-
 /* ---- main ---- */
 
 static void parse(int argc, char **argv, opts_t *o)
@@ -402,7 +431,7 @@ static void parse(int argc, char **argv, opts_t *o)
         if (!v) {
             fprintf(stderr, "usage: bench_inproc [--tells N] [--pairs P] [--calls M] "
                             "[--inbox CAP] [--spin US] [--rounds R] [--no-erlang] "
-                            "[--only tell1|tella|telln|calls]\n");
+                            "[--only tell1|tella|telln|tellna|calls]\n");
             exit(2);
         }
         unsigned long long x = strtoull(v, NULL, 10);
@@ -439,7 +468,7 @@ static int wanted(const opts_t *o, const char *what)
     return !o->only || !strcmp(o->only, what);
 }
 
-enum { H_TELL1, H_TELLA, H_TELLN, H_P50, H_P99, H_MEAN, H_HOST50, H_HOST99, H_COUNT };
+enum { H_TELL1, H_TELLA, H_TELLN, H_TELLNA, H_P50, H_P99, H_MEAN, H_HOST50, H_HOST99, H_COUNT };
 
 int main(int argc, char **argv)
 {
@@ -464,11 +493,15 @@ int main(int argc, char **argv)
            o.tells, o.pairs, o.calls, o.inbox, o.spin_us, actr_hyper_worker_count(h), o.rounds,
            load[0]);
     double v[H_COUNT][MAX_ROUNDS], m[H_COUNT];
+    double ev[E_COUNT][MAX_ROUNDS], e[E_COUNT] = {0};
+    int eok = o.erlang;
+    /* Rounds alternate Hyper and Erlang, so a change in the machine's load hits both. */
     for (uint32_t r = 0; r < o.rounds; r++) {
         lat_stats_t a2a = {0}, h2a = {0};
         v[H_TELL1][r] = wanted(&o, "tell1") ? tells_1to1(h, &o, &payload) : 0;
         v[H_TELLA][r] = wanted(&o, "tella") ? tells_from_actor(h, &o, &payload) : 0;
         v[H_TELLN][r] = wanted(&o, "telln") ? tells_n(h, &o, &payload) : 0;
+        v[H_TELLNA][r] = wanted(&o, "tellna") ? tells_n_actors(h, &o, &payload) : 0;
         if (wanted(&o, "calls"))
             calls(h, &o, &payload, &a2a, &h2a);
         v[H_P50][r] = a2a.p50;
@@ -476,17 +509,25 @@ int main(int argc, char **argv)
         v[H_MEAN][r] = a2a.mean;
         v[H_HOST50][r] = h2a.p50;
         v[H_HOST99][r] = h2a.p99;
+        double one[E_COUNT];
+        if (eok && run_erlang_once(&o, one) != 0) {
+            fprintf(stderr, "bench_inproc: the Erlang baseline failed (erlang-base installed?)\n");
+            eok = 0;
+        }
+        for (int i = 0; eok && i < E_COUNT; i++)
+            ev[i][r] = one[i];
     }
     for (int i = 0; i < H_COUNT; i++)
         m[i] = median(v[i], o.rounds);
+    for (int i = 0; eok && i < E_COUNT; i++)
+        e[i] = median(ev[i], o.rounds);
     actr_buf_release(&payload);
     actr_hyper_free(h);
-    double e[E_COUNT] = {0};
-    int eok = o.erlang && run_erlang(&o, e) == 0;
     printf("%-20s %14s %14s  %7s\n", "measure (median)", "hyper", "erlang", "ratio");
     row("tell 1->1 (host)", m[H_TELL1], e[E_TELL1], eok, 1, "msgs/s");
     row("tell 1->1 (actor)", m[H_TELLA], e[E_TELL1], eok, 1, "msgs/s");
     row("tell N->N (host)", m[H_TELLN], e[E_TELLN], eok, 1, "msgs/s");
+    row("tell N->N (actors)", m[H_TELLNA], e[E_TELLN], eok, 1, "msgs/s");
     row("call a->a p50", m[H_P50], e[E_P50], eok, 0, "ns");
     row("call a->a p99", m[H_P99], e[E_P99], eok, 0, "ns");
     row("call a->a mean", m[H_MEAN], e[E_MEAN], eok, 0, "ns");

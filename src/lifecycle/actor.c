@@ -127,9 +127,8 @@ actr_actor_t *actr_actor_current(void)
     return tl_current;
 }
 
-void actr_actor_push(actr_actor_t *a, actr_item_t *item)
+static void schedule(actr_actor_t *a)
 {
-    actr_inbox_push(&a->inbox, &item->link);
     /* The plain load saves the CAS while the actor is already queued or running. */
     if (atomic_load_explicit(&a->scheduled, memory_order_seq_cst))
         return;
@@ -137,6 +136,31 @@ void actr_actor_push(actr_actor_t *a, actr_item_t *item)
     if (atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1, memory_order_seq_cst,
                                                 memory_order_relaxed))
         actr_workers_submit(a->workers, &a->runnable);
+}
+
+void actr_actor_push(actr_actor_t *a, actr_item_t *item)
+{
+    actr_inbox_push(&a->inbox, &item->link);
+    schedule(a);
+}
+
+void actr_actor_push_chain(actr_actor_t *a, actr_inbox_item_t *first, actr_inbox_item_t *last)
+{
+    actr_inbox_push_chain(&a->inbox, first, last);
+    schedule(a);
+}
+
+void actr_actor_flush_outbox(actr_actor_t *a)
+{
+    actr_outbox_t *o = &a->outbox;
+    if (!o->target)
+        return;
+    actr_actor_t *t = &o->target->actor;
+    if (o->pending)
+        actr_actor_push_chain(t, o->first, o->last);
+    actr_inbox_unreserve_n(&t->inbox, o->credits);
+    actr_node_release(o->target);
+    *o = (actr_outbox_t){0};
 }
 
 static const actr_workload_vtable_t *vt(actr_actor_t *a)
@@ -297,7 +321,7 @@ static item_outcome_t run_item(actr_actor_t *a, actr_item_t *it)
         run_request(a, REQ_OF(it, item));
         break;
     case ACTR_ITEM_COMPLETION:
-        run_completion(a, REQ_OF(it, done_item));
+        run_completion(a, actr_request_of_done_item(it));
         break;
     case ACTR_ITEM_LIFECYCLE:
         run_lifecycle(a, (lifecycle_item_t *)it);
@@ -346,7 +370,9 @@ static actr_run_result_t actor_turn(actr_actor_t *a, uint32_t batch, bool linger
             actr_inbox_release(&a->inbox, consumed);
             consumed = 0;
         }
-        if (run_item(a, it) == ITEM_YIELD)
+        item_outcome_t out = run_item(a, it);
+        actr_actor_flush_outbox(a); /* an entry's tells leave when it returns */
+        if (out == ITEM_YIELD)
             break;
     }
     actr_inbox_release(&a->inbox, consumed);
@@ -446,7 +472,7 @@ void actr_actor_drain(actr_actor_t *a)
         else if (it->kind == ACTR_ITEM_HOOK)
             actr_hooks_run(a, it); /* stopped: frees */
         else if (it->kind == ACTR_ITEM_COMPLETION)
-            run_completion(a, REQ_OF(it, done_item));
+            run_completion(a, actr_request_of_done_item(it));
         /* LIFECYCLE items are never queued once start() returned; STOP is ours. */
     }
 }

@@ -26,6 +26,22 @@
 
 struct actr_node;
 
+/*
+ * Tells an actor's entry sends, waiting to be published: consecutive tells to one target are
+ * linked here and pushed as one chain (one exchange on the target's tail per ACTR_OUTBOX_MAX
+ * tells, places reserved ACTR_OUTBOX_MAX at a time). Flushed when full, when the target
+ * changes, before any call or wait, and when the entry returns, so a tell is delayed at most
+ * until its entry ends and per-pair FIFO holds. Serial context only.
+ */
+#define ACTR_OUTBOX_MAX 32
+
+typedef struct actr_outbox {
+    struct actr_node *target; /* reference held while anything is pending */
+    actr_inbox_item_t *first, *last;
+    uint32_t pending;         /* items in the chain */
+    uint32_t credits;         /* places reserved and not used yet */
+} actr_outbox_t;
+
 typedef struct actr_actor {
     actr_runnable_t runnable;
     actr_inbox_t inbox;
@@ -46,6 +62,7 @@ typedef struct actr_actor {
     _Atomic int in_run;
     actr_item_t stop_item;
     /* Consumer-owned (the serial context). */
+    actr_outbox_t outbox;
     bool stopped; /* on_stop has run: entries are no longer called */
 } actr_actor_t;
 
@@ -106,6 +123,12 @@ actr_actor_t *actr_actor_current(void);
  */
 bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target);
 void actr_actor_wait_end(actr_actor_t *self);
+
+/* Publishes the actor's pending tells and gives back unused places (serial context). */
+void actr_actor_flush_outbox(actr_actor_t *a);
+
+/* Pushes a chain of counted items into a and schedules it. */
+void actr_actor_push_chain(actr_actor_t *a, actr_inbox_item_t *first, actr_inbox_item_t *last);
 
 /* Outstanding async calls of this actor: add (false when stop has begun) and remove. */
 bool actr_actor_track(actr_actor_t *a, actr_request_t *req);

@@ -158,6 +158,55 @@ static actr_request_t *make_request(const actr_send_t *s, target_t *t, actr_dire
     return req;
 }
 
+/*
+ * A tell from an entry goes through the sending actor's outbox (actor.h): with places reserved
+ * in blocks and items linked locally, a stream of tells to one target costs one exchange on the
+ * target's tail per block instead of per tell.
+ */
+static int outbox_tell(const actr_send_t *s, target_t *t, size_t route_len, actr_error_t *err)
+{
+    actr_actor_t *me = &s->from->actor;
+    actr_outbox_t *o = &me->outbox;
+    if (o->target != t->node) {
+        actr_actor_flush_outbox(me);
+        actr_node_retain(t->node);
+        o->target = t->node;
+    }
+    actr_inbox_t *q = &t->node->actor.inbox;
+    if (o->credits == 0 && actr_inbox_reserve_n(q, ACTR_OUTBOX_MAX) == 0)
+        o->credits = ACTR_OUTBOX_MAX;
+    if (o->credits == 0) {
+        /* Nearly full: publish what we hold (the callee must see it to drain), then take one
+         * place the ordinary way, waiting if need be. */
+        actr_actor_flush_outbox(me);
+        int rc = reserve(t, s->timeout_ms, err);
+        if (rc != 0)
+            return rc;
+        actr_node_retain(t->node);
+        o->target = t->node;
+        o->credits = 1;
+    }
+    actr_request_t *req = actr_request_new(ACTR_DIR_TELL, ACTR_REQ_TELL, s->route_key, route_len,
+                                           s->payload);
+    if (!req)
+        return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, ACTR_WIRE_INTERNAL,
+                              "out of memory");
+    o->credits--;
+    req->item.counted = 1;
+    req->caller = t->caller;
+    t->caller = NULL;
+    actr_inbox_item_t *link = &req->item.link;
+    atomic_store_explicit(&link->next, NULL, memory_order_relaxed);
+    if (o->pending++)
+        atomic_store_explicit(&o->last->next, link, memory_order_relaxed);
+    else
+        o->first = link;
+    o->last = link;
+    if (o->pending == ACTR_OUTBOX_MAX)
+        actr_actor_flush_outbox(me);
+    return 0;
+}
+
 int actr_host_tell(const actr_send_t *s, actr_error_t *err)
 {
     size_t len = 0;
@@ -167,6 +216,11 @@ int actr_host_tell(const actr_send_t *s, actr_error_t *err)
         rc = resolve(s, &t, err);
     if (rc != 0)
         return rc;
+    if (s->from_entry && actr_actor_current() == &s->from->actor) {
+        rc = outbox_tell(s, &t, len, err);
+        target_release(&t);
+        return rc;
+    }
     rc = reserve(&t, s->timeout_ms, err);
     actr_request_t *req = rc == 0 ? make_request(s, &t, ACTR_DIR_TELL, ACTR_REQ_TELL, len, err)
                                   : NULL;
@@ -210,6 +264,8 @@ int actr_host_call(const actr_send_t *s, actr_buf_t *response, actr_error_t *err
     if (rc != 0)
         return rc;
     actr_actor_t *cur = actr_actor_current();
+    if (cur)
+        actr_actor_flush_outbox(cur); /* earlier tells go first (FIFO), and we may block */
     if (cur && !actr_actor_wait_begin(cur, &t.node->actor)) {
         char id[ACTR_ID_STR_SIZE];
         id_text(&t.node->id, id, sizeof id);
@@ -225,16 +281,16 @@ int actr_host_call(const actr_send_t *s, actr_buf_t *response, actr_error_t *err
     actr_request_t *req = rc == 0 ? make_request(s, &t, ACTR_DIR_REQUEST, ACTR_REQ_SYNC, len, err)
                                   : NULL;
     if (req) {
-        req->deadline_ns = deadline;
+        req->call->deadline_ns = deadline;
         actr_request_ref(req); /* ours, for the wait */
         /* From inside an entry (a worker) an idle callee runs right here. Host threads never
          * run entries: they hand over to the pool. */
         bool ran_here = false;
+        actr_hyper_t *h = s->from->hyper;
         if (cur)
             ran_here = actr_actor_push_inline(&t.node->actor, req);
         else
             actr_actor_push(&t.node->actor, &req->item);
-        actr_hyper_t *h = s->from->hyper;
         rc = actr_request_wait(req, h->opts.spin_us, block_begin, block_end, h->workers,
                                response, err);
         actr_request_unref(req);
@@ -257,7 +313,7 @@ int actr_host_call(const actr_send_t *s, actr_buf_t *response, actr_error_t *err
 static void deliver_to_caller(actr_request_t *req)
 {
     actr_request_ref(req);
-    actr_actor_push(&req->caller->actor, &req->done_item);
+    actr_actor_push(&req->caller->actor, &req->call->done_item);
 }
 
 int actr_host_call_async(const actr_send_t *s, actr_call_cb cb, void *userdata,
@@ -275,6 +331,8 @@ int actr_host_call_async(const actr_send_t *s, actr_call_cb cb, void *userdata,
         rc = resolve(s, &t, err);
     if (rc != 0)
         return rc;
+    if (actr_actor_current())
+        actr_actor_flush_outbox(actr_actor_current()); /* earlier tells go first (FIFO) */
     rc = reserve(&t, 0, err);
     actr_request_t *req = rc == 0 ? make_request(s, &t, ACTR_DIR_REQUEST, ACTR_REQ_ASYNC, len, err)
                                   : NULL;
@@ -282,7 +340,7 @@ int actr_host_call_async(const actr_send_t *s, actr_call_cb cb, void *userdata,
         target_release(&t);
         return rc ? rc : ACTR_ENOMEM;
     }
-    req->deadline_ns = actr_clock_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
+    req->call->deadline_ns = actr_clock_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
     req->call->cb = cb;
     req->call->userdata = userdata;
     req->call->deliver = s->from_entry ? deliver_to_caller : NULL;

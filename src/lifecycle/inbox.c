@@ -96,9 +96,28 @@ int actr_inbox_reserve(actr_inbox_t *q, int64_t timeout_ms)
     return rc;
 }
 
+int actr_inbox_reserve_n(actr_inbox_t *q, uint32_t n)
+{
+    uint64_t prev = atomic_fetch_add_explicit(&q->count, n, memory_order_seq_cst);
+    if (prev & CLOSED_BIT) {
+        atomic_fetch_sub_explicit(&q->count, n, memory_order_relaxed);
+        return ACTR_ECLOSED;
+    }
+    if (prev + n <= q->capacity)
+        return 0;
+    give_back(q, n, q->capacity - 1, false);
+    return ACTR_EAGAIN;
+}
+
 void actr_inbox_unreserve(actr_inbox_t *q)
 {
     give_back(q, 1, q->capacity - 1, false);
+}
+
+void actr_inbox_unreserve_n(actr_inbox_t *q, uint32_t n)
+{
+    if (n > 0)
+        give_back(q, n, q->capacity - 1, false);
 }
 
 void actr_inbox_push(actr_inbox_t *q, actr_inbox_item_t *item)
@@ -108,6 +127,13 @@ void actr_inbox_push(actr_inbox_t *q, actr_inbox_item_t *item)
      * flag and load of the tail (actor.c). The link itself only needs to publish the item. */
     actr_inbox_item_t *prev = atomic_exchange_explicit(&q->tail, item, memory_order_seq_cst);
     atomic_store_explicit(&prev->next, item, memory_order_release);
+}
+
+void actr_inbox_push_chain(actr_inbox_t *q, actr_inbox_item_t *first, actr_inbox_item_t *last)
+{
+    atomic_store_explicit(&last->next, NULL, memory_order_relaxed);
+    actr_inbox_item_t *prev = atomic_exchange_explicit(&q->tail, last, memory_order_seq_cst);
+    atomic_store_explicit(&prev->next, first, memory_order_release);
 }
 
 actr_inbox_item_t *actr_inbox_pop(actr_inbox_t *q)
@@ -123,6 +149,10 @@ actr_inbox_item_t *actr_inbox_pop(actr_inbox_t *q)
     }
     if (next) {
         q->head = next;
+        /* The producer's core wrote the next item (a request: two lines); fetch it while this
+         * one is served. */
+        __builtin_prefetch(next);
+        __builtin_prefetch((const char *)next + 64);
         return head;
     }
     if (head != atomic_load_explicit(&q->tail, memory_order_acquire))

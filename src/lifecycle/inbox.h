@@ -52,11 +52,20 @@ void actr_inbox_destroy(actr_inbox_t *q);
  */
 int actr_inbox_reserve(actr_inbox_t *q, int64_t timeout_ms);
 
+/* Takes n places at once, or none: 0, ACTR_EAGAIN (fewer than n free) or ACTR_ECLOSED. Never
+ * waits. */
+int actr_inbox_reserve_n(actr_inbox_t *q, uint32_t n);
+
 /* Gives back a place that was reserved but will not be pushed (the send failed later). */
 void actr_inbox_unreserve(actr_inbox_t *q);
+/* Gives back n such places. */
+void actr_inbox_unreserve_n(actr_inbox_t *q, uint32_t n);
 
 /* Appends an item (after a reservation for counted items). Any thread, never blocks. */
 void actr_inbox_push(actr_inbox_t *q, actr_inbox_item_t *item);
+
+/* Appends a chain first..last already linked through `next` (one exchange for all). */
+void actr_inbox_push_chain(actr_inbox_t *q, actr_inbox_item_t *first, actr_inbox_item_t *last);
 
 /* Consumer: the oldest item, or NULL when empty or when the next producer is mid-push (that
  * producer checks the actor's scheduled flag after linking, see actor.c). */

@@ -1,4 +1,5 @@
-/* reqpool.c - per-thread free lists of request blocks, balanced through a lock-free stack. */
+/* reqpool.c - per-thread free lists of request blocks, balanced in whole batches through a
+ * lock-free stack. Nothing walks a list: a batch carries its tail and count in its first block. */
 #include "lifecycle/reqpool.h"
 
 #include <pthread.h>
@@ -18,36 +19,55 @@
 #define POOL_ENABLED 1
 #endif
 
-#define LOCAL_HIGH 256   /* a thread's list beyond this gives a batch away */
-#define BATCH 128
-#define SHARED_CAP 16384 /* blocks parked in the shared stack at most */
+#define BATCH 128          /* blocks moved between threads at once */
+#define SHARED_CAP 128     /* batches parked in the shared stack at most */
 
+/* A free block. The first block of a full batch also describes the batch. */
 typedef struct block {
-    struct block *next;
+    struct block *next;       /* within a list or batch */
+    struct block *next_batch; /* batch header: the next batch of a stack */
+    struct block *tail;       /* batch header: its last block */
 } block_t;
 
-typedef struct cache {
-    block_t *head;
+typedef struct list {
+    block_t *head, *tail;
     uint32_t n;
+} list_t;
+
+typedef struct cache {
+    list_t ready;       /* blocks to allocate from */
+    list_t filling;     /* blocks freed here, becoming a batch */
+    block_t *spare;     /* whole batches taken from the shared stack (headers chained) */
     bool registered;
 } cache_t;
 
-static _Atomic(block_t *) g_shared;
-static _Atomic long g_shared_n;
+static _Atomic(block_t *) g_shared; /* batch headers chained through next_batch */
+static _Atomic int g_shared_n;
 static _Thread_local cache_t tl_cache;
 static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-/* Thread exit: the thread's list goes back to malloc. */
+static void free_chain(block_t *b)
+{
+    while (b) {
+        block_t *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
+/* Thread exit: the thread's blocks go back to malloc. */
 static void cache_destroy(void *arg)
 {
     cache_t *c = arg;
-    while (c->head) {
-        block_t *b = c->head;
-        c->head = b->next;
-        free(b);
+    free_chain(c->ready.head);
+    free_chain(c->filling.head);
+    while (c->spare) {
+        block_t *batch = c->spare;
+        c->spare = batch->next_batch;
+        free_chain(batch);
     }
-    c->n = 0;
+    *c = (cache_t){0};
 }
 
 static void make_key(void)
@@ -66,41 +86,52 @@ static cache_t *cache(void)
     return c;
 }
 
-/* Moves BATCH blocks from the thread's list to the shared stack (or frees them when full). */
-static void give_batch(cache_t *c)
+/* A full `filling` list leaves: it becomes `ready` if that is empty, else goes to the shared
+ * stack (or back to malloc when the stack is full). O(1). */
+static void retire_filling(cache_t *c)
 {
-    block_t *first = c->head, *last = first;
-    for (uint32_t i = 1; i < BATCH; i++)
-        last = last->next;
-    c->head = last->next;
-    c->n -= BATCH;
-    if (atomic_load_explicit(&g_shared_n, memory_order_relaxed) >= SHARED_CAP) {
-        last->next = NULL;
-        while (first) {
-            block_t *b = first;
-            first = b->next;
-            free(b);
-        }
+    block_t *batch = c->filling.head;
+    batch->tail = c->filling.tail;
+    c->filling = (list_t){0};
+    if (!c->ready.head) {
+        c->ready = (list_t){batch, batch->tail, BATCH};
         return;
     }
-    atomic_fetch_add_explicit(&g_shared_n, BATCH, memory_order_relaxed);
+    if (atomic_load_explicit(&g_shared_n, memory_order_relaxed) >= SHARED_CAP) {
+        free_chain(batch);
+        return;
+    }
+    atomic_fetch_add_explicit(&g_shared_n, 1, memory_order_relaxed);
     block_t *old = atomic_load_explicit(&g_shared, memory_order_relaxed);
     do
-        last->next = old;
-    while (!atomic_compare_exchange_weak_explicit(&g_shared, &old, first, memory_order_release,
+        batch->next_batch = old;
+    while (!atomic_compare_exchange_weak_explicit(&g_shared, &old, batch, memory_order_release,
                                                   memory_order_relaxed));
 }
 
-/* Takes the whole shared stack into the thread's (empty) list. */
-static void take_shared(cache_t *c)
+/* Refills `ready` with one batch: a spare one, else all shared batches (one exchange, so no
+ * ABA), else the blocks freed here. Returns false when there is nothing. */
+static bool refill(cache_t *c)
 {
-    block_t *all = atomic_exchange_explicit(&g_shared, NULL, memory_order_acquire);
-    uint32_t n = 0;
-    for (block_t *b = all; b; b = b->next)
-        n++;
-    atomic_fetch_sub_explicit(&g_shared_n, n, memory_order_relaxed);
-    c->head = all;
-    c->n = n;
+    if (!c->spare && atomic_load_explicit(&g_shared, memory_order_relaxed)) {
+        c->spare = atomic_exchange_explicit(&g_shared, NULL, memory_order_acquire);
+        int n = 0;
+        for (block_t *b = c->spare; b; b = b->next_batch) /* headers only: <= SHARED_CAP */
+            n++;
+        atomic_fetch_sub_explicit(&g_shared_n, n, memory_order_relaxed);
+    }
+    if (c->spare) {
+        block_t *batch = c->spare;
+        c->spare = batch->next_batch;
+        c->ready = (list_t){batch, batch->tail, BATCH};
+        return true;
+    }
+    if (c->filling.head) {
+        c->ready = c->filling;
+        c->filling = (list_t){0};
+        return true;
+    }
+    return false;
 }
 
 void *actr_reqpool_alloc(size_t size)
@@ -108,13 +139,19 @@ void *actr_reqpool_alloc(size_t size)
     if (!POOL_ENABLED)
         return malloc(size);
     cache_t *c = cache();
-    if (!c->head && atomic_load_explicit(&g_shared, memory_order_relaxed))
-        take_shared(c);
-    block_t *b = c->head;
-    if (!b)
-        return malloc(size < sizeof(block_t) ? sizeof(block_t) : size);
-    c->head = b->next;
-    c->n--;
+    if (!c->ready.head && !refill(c)) {
+        /* Cache-line aligned: a request then spans the fewest lines (request.h). */
+        size_t rounded = (size + 63) & ~(size_t)63;
+        if (rounded < sizeof(block_t))
+            rounded = 64;
+        return aligned_alloc(64, rounded);
+    }
+    block_t *b = c->ready.head;
+    c->ready.head = b->next;
+    if (--c->ready.n == 0)
+        c->ready.tail = NULL;
+    else /* it was last written on another core: start fetching it now */
+        __builtin_prefetch(c->ready.head, 1);
     return b;
 }
 
@@ -126,8 +163,10 @@ void actr_reqpool_free(void *p)
     }
     cache_t *c = cache();
     block_t *b = p;
-    b->next = c->head;
-    c->head = b;
-    if (++c->n > LOCAL_HIGH)
-        give_batch(c);
+    b->next = c->filling.head;
+    if (!c->filling.head)
+        c->filling.tail = b;
+    c->filling.head = b;
+    if (++c->filling.n == BATCH)
+        retire_filling(c);
 }

@@ -19,6 +19,13 @@ typedef struct call_block {
     actr_call_ext_t ext;
 } call_block_t;
 
+_Static_assert(sizeof(actr_request_t) == 128, "a tell request is two cache lines");
+
+actr_request_t *actr_request_of_done_item(actr_item_t *item)
+{
+    return &((call_block_t *)((char *)item - offsetof(call_block_t, ext.done_item)))->req;
+}
+
 static pthread_once_t g_condattr_once = PTHREAD_ONCE_INIT;
 static pthread_condattr_t g_condattr;
 
@@ -50,23 +57,18 @@ actr_request_t *actr_request_new(actr_direction_t dir, actr_req_mode_t mode, con
     r->route_key[route_len] = '\0';
     r->item.kind = ACTR_ITEM_REQUEST;
     r->item.counted = 0;
-    r->done_item.kind = ACTR_ITEM_COMPLETION;
-    r->done_item.counted = 0;
     atomic_init(&r->refs, 1);
     atomic_init(&r->state, ACTR_REQ_PENDING);
     r->direction = (uint8_t)dir;
     r->mode = (uint8_t)mode;
     r->rid = actr_request_id_next();
-    r->deadline_ns = 0;
     r->caller = NULL;
     r->payload = actr_buf_ref(payload);
-    r->status = 0;
-    r->response = (actr_buf_t)ACTR_BUF_INIT;
-    r->error = NULL;
     r->call = NULL;
     if (is_call) {
         actr_call_ext_t *x = &((call_block_t *)r)->ext;
         memset(x, 0, sizeof *x);
+        x->done_item.kind = ACTR_ITEM_COMPLETION;
         pthread_once(&g_condattr_once, condattr_init);
         pthread_mutex_init(&x->lock, NULL);
         pthread_cond_init(&x->cond, &g_condattr);
@@ -86,13 +88,13 @@ void actr_request_unref(actr_request_t *req)
     if (atomic_fetch_sub_explicit(&req->refs, 1, memory_order_acq_rel) != 1)
         return;
     actr_buf_release(&req->payload);
-    actr_buf_release(&req->response);
-    free(req->error);
     if (req->route_key != req->route_inline)
         free(req->route_key);
     if (req->caller)
         actr_node_release(req->caller);
     if (req->call) {
+        actr_buf_release(&req->call->response);
+        free(req->call->error);
         pthread_cond_destroy(&req->call->cond);
         pthread_mutex_destroy(&req->call->lock);
         free(req);
@@ -117,29 +119,30 @@ static void disarm_timer(actr_request_t *req);
 bool actr_request_complete(actr_request_t *req, int status, actr_buf_t *response,
                            const actr_error_t *err)
 {
+    actr_call_ext_t *x = req->call;
     int expect = ACTR_REQ_PENDING;
-    if (!atomic_compare_exchange_strong_explicit(&req->state, &expect, ACTR_REQ_COMPLETING,
-                                                 memory_order_acq_rel, memory_order_acquire)) {
-        actr_buf_release(response);
+    if (!x || !atomic_compare_exchange_strong_explicit(&req->state, &expect, ACTR_REQ_COMPLETING,
+                                                       memory_order_acq_rel,
+                                                       memory_order_acquire)) {
+        actr_buf_release(response); /* a tell has no reply slot; a loser's answer is dropped */
         return false;
     }
-    req->status = status;
+    x->status = status;
     if (status == 0) {
         if (response) {
-            req->response = *response;
+            x->response = *response;
             *response = (actr_buf_t)ACTR_BUF_INIT;
         }
     } else {
         actr_buf_release(response);
         /* Without memory for the details the waiter synthesizes them from the status. */
-        if ((req->error = malloc(sizeof *req->error)) != NULL) {
+        if ((x->error = malloc(sizeof *x->error)) != NULL) {
             if (err && err->code != 0)
-                *req->error = *err;
+                *x->error = *err;
             else
-                fill_error(req->error, status);
+                fill_error(x->error, status);
         }
     }
-    actr_call_ext_t *x = req->call;
     if (req->mode == ACTR_REQ_SYNC) {
         /* seq_cst store/load pair with the waiter's sleeping store/state load (Dekker): either
          * the waiter sees DONE, or this side sees it asleep and signals under its lock. */
@@ -149,14 +152,12 @@ bool actr_request_complete(actr_request_t *req, int status, actr_buf_t *response
             pthread_cond_signal(&x->cond);
             pthread_mutex_unlock(&x->lock);
         }
-    } else if (req->mode == ACTR_REQ_ASYNC) {
+    } else {
         atomic_store_explicit(&req->state, ACTR_REQ_DONE, memory_order_release);
         if (x->deliver)
             x->deliver(req);
         else
             actr_request_run_callback(req, NULL);
-    } else {
-        atomic_store_explicit(&req->state, ACTR_REQ_DONE, memory_order_release);
     }
     return true;
 }
@@ -169,17 +170,18 @@ static bool is_done(actr_request_t *req)
 /* Copies the published result out: response reference moves to the caller. */
 static int take_result(actr_request_t *req, actr_buf_t *response, actr_error_t *err)
 {
-    int status = req->status;
+    actr_call_ext_t *x = req->call;
+    int status = x->status;
     if (status == 0) {
         if (response) {
-            *response = req->response;
-            req->response = (actr_buf_t)ACTR_BUF_INIT;
+            *response = x->response;
+            x->response = (actr_buf_t)ACTR_BUF_INIT;
         }
         return 0;
     }
     if (err) {
-        if (req->error)
-            *err = *req->error;
+        if (x->error)
+            *err = *x->error;
         else
             fill_error(err, status);
     }
@@ -207,7 +209,7 @@ int actr_request_wait(actr_request_t *req, uint32_t spin_us, void (*block_begin)
         atomic_store_explicit(&x->sleeping, 1, memory_order_seq_cst);
         bool expired = false;
         while (!is_done(req) && !expired) {
-            uint64_t until = req->deadline_ns;
+            uint64_t until = x->deadline_ns;
             if (!told && block_begin && (until == 0 || until > grace_end))
                 until = grace_end;
             struct timespec ts = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
@@ -215,7 +217,7 @@ int actr_request_wait(actr_request_t *req, uint32_t spin_us, void (*block_begin)
                 pthread_cond_wait(&x->cond, &x->lock);
             } else if (pthread_cond_timedwait(&x->cond, &x->lock, &ts) != 0) {
                 uint64_t now = actr_clock_mono_ns();
-                expired = req->deadline_ns && now >= req->deadline_ns;
+                expired = x->deadline_ns && now >= x->deadline_ns;
                 if (!told && !expired && block_begin && now >= grace_end) {
                     pthread_mutex_unlock(&x->lock);
                     block_begin(block_arg);
@@ -266,7 +268,7 @@ static void timer_start_cmd(uv_loop_t *uv, void *arg)
         return;
     }
     uint64_t now = actr_clock_mono_ns();
-    uint64_t ms = req->deadline_ns > now ? (req->deadline_ns - now + 999999u) / 1000000u : 0;
+    uint64_t ms = x->deadline_ns > now ? (x->deadline_ns - now + 999999u) / 1000000u : 0;
     uv_timer_init(uv, &x->timer);
     x->timer.data = req;
     x->timer_started = true;
@@ -316,13 +318,13 @@ void actr_request_run_callback(actr_request_t *req, actr_ctx_t *ctx)
 {
     actr_call_ext_t *x = req->call;
     actr_error_t local;
-    const actr_error_t *err = req->error;
-    if (req->status != 0 && !err) {
-        fill_error(&local, req->status);
+    const actr_error_t *err = x->error;
+    if (x->status != 0 && !err) {
+        fill_error(&local, x->status);
         err = &local;
     }
     actr_buf_t empty = ACTR_BUF_INIT;
-    x->cb(ctx, x->userdata, req->status, req->status == 0 ? &req->response : &empty, err);
-    if (req->status != ACTR_ETIMEDOUT || !actr_loop_on_thread(x->loop))
+    x->cb(ctx, x->userdata, x->status, x->status == 0 ? &x->response : &empty, err);
+    if (x->status != ACTR_ETIMEDOUT || !actr_loop_on_thread(x->loop))
         disarm_timer(req);
 }

@@ -67,12 +67,22 @@ typedef enum actr_req_state {
     ACTR_REQ_DONE,       /* result published */
 } actr_req_state_t;
 
-#define ACTR_REQ_ROUTE_INLINE 56
+/* Route keys shorter than this are stored in the request itself. */
+#define ACTR_REQ_ROUTE_INLINE 40
 
 struct actr_request;
 
-/* What only calls need (allocated behind the request in the same block). */
+/* What only calls need: the reply slot and how it is delivered (allocated behind the request in
+ * the same block; tells leave it out). */
 typedef struct actr_call_ext {
+    actr_item_t done_item; /* ASYNC from an actor: back into the caller's inbox */
+    uint64_t deadline_ns;  /* CLOCK_MONOTONIC; 0: none (a wire request with timeout_ms 0) */
+
+    /* The result, written by the winner. */
+    int status;
+    actr_buf_t response;
+    actr_error_t *error; /* malloc'd when status != 0 */
+
     /* SYNC: the waiting thread sleeps here after spinning. */
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -89,27 +99,27 @@ typedef struct actr_call_ext {
     struct actr_request *out_prev, *out_next; /* the caller actor's outstanding list */
 } actr_call_ext_t;
 
+/*
+ * The part every message has. Exactly two cache lines (and 64-byte aligned for tells): the
+ * sender writes it and the callee's core reads it, so every line here is a transfer between
+ * cores per message.
+ */
 typedef struct actr_request {
-    actr_item_t item;      /* into the callee's inbox */
-    actr_item_t done_item; /* ASYNC from an actor: back into the caller's inbox */
+    actr_item_t item;         /* into the callee's inbox */
     _Atomic uint32_t refs;
-    _Atomic int state;     /* actr_req_state_t */
-    uint8_t direction;     /* actr_direction_t */
-    uint8_t mode;          /* actr_req_mode_t */
-    uint64_t rid;          /* request id number (request_id.h) */
-    uint64_t deadline_ns;  /* CLOCK_MONOTONIC; 0: none (a wire request with timeout_ms 0) */
+    _Atomic int state;        /* actr_req_state_t (calls) */
+    uint8_t direction;        /* actr_direction_t */
+    uint8_t mode;             /* actr_req_mode_t */
+    uint64_t rid;             /* request id number (request_id.h) */
     struct actr_node *caller; /* reference held; NULL for calls from the host application */
     actr_buf_t payload;
-    char *route_key;       /* route_inline or malloc'd */
+    char *route_key;          /* route_inline or malloc'd */
+    actr_call_ext_t *call;    /* NULL for tells */
     char route_inline[ACTR_REQ_ROUTE_INLINE];
-
-    /* The result, written by the winner. */
-    int status;
-    actr_buf_t response;
-    actr_error_t *error; /* malloc'd when status != 0 */
-
-    struct actr_call_ext *call; /* NULL for tells: they allocate only the part above */
 } actr_request_t;
+
+/* The request whose call->done_item this is. */
+actr_request_t *actr_request_of_done_item(actr_item_t *item);
 
 /*
  * A new request with one reference: direction/mode set, route key copied, payload referenced

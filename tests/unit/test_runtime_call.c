@@ -156,7 +156,7 @@ static void test_direction_checks_and_zero_timeout(void **state)
     /* A REQUEST with no deadline (timeout_ms 0 on the wire) is still answered. */
     actr_request_t *r = actr_request_new(ACTR_DIR_REQUEST, ACTR_REQ_SYNC, "test.Svc.Echo", 13, &req);
     actr_request_ref(r);
-    assert_int_equal(r->deadline_ns, 0);
+    assert_int_equal(r->call->deadline_ns, 0);
     assert_int_equal(actr_host_deliver(n, r, 0), 0);
     assert_true(rt_wait_until(answered, r, RT_WAIT_MS));
     actr_buf_t resp;

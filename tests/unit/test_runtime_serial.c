@@ -184,12 +184,96 @@ static void test_blocked_sender_sees_shutdown(void **state)
     rt_gate_destroy(&g_gate);
 }
 
+/* ---- tells sent by a handler (the sender's outbox) ---- */
+
+typedef struct seq_sink {
+    int next;     /* the value expected next */
+    int disorder; /* values that arrived out of order */
+} seq_sink_t;
+
+static int record(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                  actr_error_t *err)
+{
+    seq_sink_t *s = self;
+    int v;
+    memcpy(&v, req->data, sizeof v);
+    if (v != s->next)
+        s->disorder++;
+    s->next = v + 1;
+    return 0;
+}
+
+static int seen(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                actr_error_t *err)
+{
+    return actr_buf_copy(&((seq_sink_t *)self)->next, sizeof(int), resp);
+}
+
+static actr_id_t g_sink_id;
+
+/* Tells 0..N-1 to the sink, then asks how many it has seen: FIFO per pair means all of them. */
+#define SEQ_TELLS 500
+static int send_seq(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                    actr_error_t *err)
+{
+    for (int i = 0; i < SEQ_TELLS; i++) {
+        actr_buf_t b;
+        actr_buf_copy(&i, sizeof i, &b);
+        int rc = actr_ctx_tell(ctx, &g_sink_id, "test.Seq.Record", &b, RT_WAIT_MS, err);
+        actr_buf_release(&b);
+        if (rc != 0)
+            return rc;
+    }
+    return actr_ctx_call(ctx, &g_sink_id, "test.Seq.Seen", NULL, RT_WAIT_MS, resp, err);
+}
+
+static void tells_from_handler(uint32_t inbox)
+{
+    actr_hyper_options_t o;
+    actr_hyper_options_init(&o);
+    o.workers = 2;
+    o.inbox_capacity = inbox;
+    actr_hyper_t *h = rt_hyper_opts(&o);
+    static const actr_route_t sink_routes[] = {{"test.Seq.Record", record},
+                                               {"test.Seq.Seen", seen}};
+    static const actr_route_t sender_routes[] = {{"test.Seq.Send", send_seq}};
+    seq_sink_t sink = {0};
+    actr_ref_t *sink_ref, *sender_ref;
+    actr_node_t *sn = rt_node(h, "seqsink", sink_routes, 2, NULL, &sink, &sink_ref);
+    g_sink_id = *actr_node_id(sn);
+    actr_node_t *sender = rt_node(h, "seqsender", sender_routes, 1, NULL, NULL, &sender_ref);
+    actr_error_t err = {0};
+    actr_buf_t resp;
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(actr_ref_call(sender_ref, NULL, "test.Seq.Send", NULL, RT_WAIT_MS, &resp,
+                                       &err), 0);
+        int n;
+        assert_int_equal(resp.len, sizeof n);
+        memcpy(&n, resp.data, sizeof n);
+        actr_buf_release(&resp);
+        assert_int_equal(n, SEQ_TELLS); /* every earlier tell was processed first */
+        sink.next = 0;
+    }
+    assert_int_equal(sink.disorder, 0);
+    actr_node_free(sender);
+    actr_node_free(sn);
+    actr_hyper_free(h);
+}
+
+static void test_tells_from_a_handler_keep_order(void **state)
+{
+    (void)state;
+    tells_from_handler(1024); /* places reserved in blocks */
+    tells_from_handler(8);    /* too small for a block: one place at a time, waiting */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_callers_one_serial_actor),
         cmocka_unit_test(test_full_inbox),
         cmocka_unit_test(test_blocked_sender_sees_shutdown),
+        cmocka_unit_test(test_tells_from_a_handler_keep_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

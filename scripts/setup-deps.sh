@@ -12,6 +12,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler libwebsockets-dev libwebsockets-evlib-uv
   # tests: runner, protobuf interop, package tools, unicode data for name tables
   libcmocka-dev protobuf-compiler openssl zip unzip python3 python3-websockets python3-protobuf unicode-data
+  erlang-base # benchmarks: bench_inproc's baseline (Erlang/OTP message passing)
 )
 
 missing=()

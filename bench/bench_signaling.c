@@ -999,6 +999,9 @@ static double per_conn_kib(const result_t *r)
                                                     : (double)(r->rss[1] - r->rss[0]) / r->up;
 }
 
+/* The server's cost of one message, whoever limited the rate. */
+static double cpu_per_msg(const stage_t *s) { return s->rate > 0 ? s->srv_cpu * 1e4 / s->rate : 0; }
+
 static void print_table(const opts_t *o, const result_t *a, const result_t *e, bool srv)
 {
     double nan = 0.0 / 0.0, k = srv ? 1 : nan; /* an unknown server's CPU: not shown */
@@ -1031,6 +1034,8 @@ static void print_table(const opts_t *o, const result_t *a, const result_t *e, b
         row("  latency p99 (us)", 1, a->st[s].p99, E(st[s].p99), true);
         row("  latency max (us)", 1, a->st[s].max, E(st[s].max), false);
         row("  server CPU (% of a core)", 1, a->st[s].srv_cpu * k, E(st[s].srv_cpu), false);
+        row("  server CPU per message (us)", 1, cpu_per_msg(&a->st[s]) * k,
+            e ? cpu_per_msg(&e->st[s]) : nan, true);
         row("  client CPU (% of a core)", 1, a->st[s].cli_cpu, E(st[s].cli_cpu), false);
     }
     row("errors + dropped connections", 0, (double)(a->errors + a->dropped),

@@ -939,10 +939,27 @@ static const struct lws_protocols echo_protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-static void echo_on_term(uv_signal_t *s, int signum)
+typedef struct echo_srv {
+    struct lws_context *ctx;
+    uv_signal_t sig;
+    uv_timer_t orphan; /* the bench died without stopping us: stop anyway */
+    pid_t parent;
+} echo_srv_t;
+
+static void echo_stop(echo_srv_t *e)
 {
-    uv_close((uv_handle_t *)s, NULL);
-    lws_context_destroy(s->data);
+    uv_close((uv_handle_t *)&e->sig, NULL);
+    uv_close((uv_handle_t *)&e->orphan, NULL);
+    lws_context_destroy(e->ctx);
+}
+
+static void echo_on_term(uv_signal_t *s, int signum) { echo_stop(s->data); }
+
+static void echo_on_orphan(uv_timer_t *t)
+{
+    echo_srv_t *e = t->data;
+    if (getppid() != e->parent)
+        echo_stop(e);
 }
 
 /* Reports its port (or -1) on fd, then serves until SIGTERM. */
@@ -959,18 +976,19 @@ static int echo_child(int fd)
     info.port = 0;
     info.iface = "127.0.0.1";
     info.protocols = echo_protocols;
-    struct lws_context *ctx = lws_create_context(&info);
-    struct lws_vhost *vh = ctx ? lws_get_vhost_by_name(ctx, "default") : NULL;
+    echo_srv_t e = {.ctx = lws_create_context(&info), .parent = getppid()};
+    struct lws_vhost *vh = e.ctx ? lws_get_vhost_by_name(e.ctx, "default") : NULL;
     int port = vh ? lws_get_vhost_listen_port(vh) : -1;
-    uv_signal_t sig;
-    uv_signal_init(&loop, &sig);
-    sig.data = ctx;
-    uv_signal_start(&sig, echo_on_term, SIGTERM);
+    uv_signal_init(&loop, &e.sig);
+    uv_timer_init(&loop, &e.orphan);
+    e.sig.data = e.orphan.data = &e;
+    uv_signal_start(&e.sig, echo_on_term, SIGTERM);
+    uv_timer_start(&e.orphan, echo_on_orphan, 1000, 1000);
     if (write(fd, &port, sizeof port) != sizeof port || port <= 0)
         return 1;
     close(fd);
     uv_run(&loop, UV_RUN_DEFAULT);
-    lws_context_destroy(ctx);
+    lws_context_destroy(e.ctx);
     return uv_loop_close(&loop) ? 1 : 0;
 }
 

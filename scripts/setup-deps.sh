@@ -13,7 +13,17 @@ packages=(
   # tests: runner, protobuf interop, package tools, unicode data for name tables
   libcmocka-dev protobuf-compiler openssl zip unzip python3 python3-websockets python3-protobuf unicode-data
   erlang-base # benchmarks: bench_inproc's baseline (Erlang/OTP message passing)
+  # WebRTC stack: ICE, SCTP, SRTP (libnice pulls GLib)
+  libnice-dev libusrsctp-dev libsrtp2-dev
+  # WebAssembly: spec-test conversion (wast2json), reference interpreter for benchmarks,
+  # and the wasm32-wasi guest toolchain (clang + lld + wasi-libc)
+  wabt wasi-libc libclang-rt-14-dev-wasm32
 )
+# Interop peers and benchmarks run under Node.js; a machine may already have node + npm from
+# another source (NodeSource bundles npm), so install Debian's only when the commands are absent.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,12 @@ pkg_check_modules(LIBUV      REQUIRED IMPORTED_TARGET libuv)
 pkg_check_modules(LIBCURL    REQUIRED IMPORTED_TARGET libcurl)
 # WebSocket + HTTP on the libuv loop (needs libwebsockets-evlib-uv at run time, see LOOP-NOTES).
 pkg_check_modules(LWS        REQUIRED IMPORTED_TARGET libwebsockets)
+# WebRTC (src/wire/webrtc): ICE on a GLib main context pumped from libuv, SCTP in AF_CONN mode,
+# SRTP for media (docs/WEBRTC.md).
+pkg_check_modules(NICE       REQUIRED IMPORTED_TARGET nice)
+pkg_check_modules(GLIB       REQUIRED IMPORTED_TARGET glib-2.0 gobject-2.0 gio-2.0)
+pkg_check_modules(USRSCTP    REQUIRED IMPORTED_TARGET usrsctp)
+pkg_check_modules(SRTP2      REQUIRED IMPORTED_TARGET libsrtp2)
 
 if(ACTR_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
@@ -21,5 +27,6 @@ set(ACTR_DEP_TARGETS
     OpenSSL::Crypto OpenSSL::SSL
     PkgConfig::PROTOBUF_C PkgConfig::SQLITE3 PkgConfig::LIBZIP PkgConfig::CJSON
     PkgConfig::LIBUV PkgConfig::LIBCURL PkgConfig::LWS
+    PkgConfig::NICE PkgConfig::GLIB PkgConfig::USRSCTP PkgConfig::SRTP2
     Threads::Threads m)
-set(ACTR_PC_REQUIRES_PRIVATE "libcrypto libssl libprotobuf-c sqlite3 libzip libcjson libuv libcurl libwebsockets")
+set(ACTR_PC_REQUIRES_PRIVATE "libcrypto libssl libprotobuf-c sqlite3 libzip libcjson libuv libcurl libwebsockets nice glib-2.0 gobject-2.0 gio-2.0 usrsctp libsrtp2")

@@ -109,7 +109,7 @@ int actr_actor_init(actr_actor_t *a, struct actr_node *node, actr_workers_t *wor
     a->hook_capacity = hook_capacity;
     a->stop_item.kind = ACTR_ITEM_STOP;
     atomic_init(&a->scheduled, 0);
-    atomic_init(&a->waiting_on, NULL);
+    a->waiting_on = NULL;
     atomic_init(&a->hooks_queued, 0);
     atomic_init(&a->hooks_dropped, 0);
     atomic_init(&a->in_run, 0);
@@ -481,23 +481,28 @@ bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target)
 {
     if (target == self)
         return false;
-    /* Publish first, then walk: of two actors calling each other at once, at least one sees
-     * the other's mark and fails (both may: never a deadlock). */
-    atomic_store_explicit(&self->waiting_on, target, memory_order_seq_cst);
+    /* Under the wait lock every actor on the chain is alive: each one is referenced by the
+     * waiter before it (see struct actr_hyper.wait_lock), the first one by our caller. */
+    pthread_mutex_t *lock = &self->node->hyper->wait_lock;
+    pthread_mutex_lock(lock);
+    bool cycle = false;
     actr_actor_t *p = target;
-    for (int i = 0; i < WAIT_CHAIN_MAX && p; i++) {
-        p = atomic_load_explicit(&p->waiting_on, memory_order_seq_cst);
-        if (p == self) {
-            atomic_store_explicit(&self->waiting_on, NULL, memory_order_seq_cst);
-            return false;
-        }
+    for (int i = 0; i < WAIT_CHAIN_MAX && p && !cycle; i++) {
+        p = p->waiting_on;
+        cycle = p == self;
     }
-    return true;
+    if (!cycle)
+        self->waiting_on = target;
+    pthread_mutex_unlock(lock);
+    return !cycle;
 }
 
 void actr_actor_wait_end(actr_actor_t *self)
 {
-    atomic_store_explicit(&self->waiting_on, NULL, memory_order_seq_cst);
+    pthread_mutex_t *lock = &self->node->hyper->wait_lock;
+    pthread_mutex_lock(lock);
+    self->waiting_on = NULL;
+    pthread_mutex_unlock(lock);
 }
 
 bool actr_actor_track(actr_actor_t *a, actr_request_t *req)

@@ -46,8 +46,9 @@ typedef struct actr_actor {
     actr_runnable_t runnable;
     actr_inbox_t inbox;
     _Atomic int scheduled;
-    /* The actor this one's current turn is blocked on in a synchronous call (deadlock check). */
-    _Atomic(struct actr_actor *) waiting_on;
+    /* The actor this one's current turn is blocked on in a synchronous call (deadlock check);
+     * read and written only under the hyper's wait_lock. */
+    struct actr_actor *waiting_on;
     struct actr_node *node;
     actr_workers_t *workers;
     uint32_t hook_capacity;
@@ -119,7 +120,8 @@ actr_actor_t *actr_actor_current(void);
 /*
  * Deadlock check for a synchronous call from the current entry of `self` to `target`: marks self
  * as waiting on target and fails (returns false) if target is self or transitively waits on
- * self. Call actr_actor_wait_end() after the call when it returned true.
+ * self. Call actr_actor_wait_end() after the call when it returned true, and BEFORE releasing
+ * the reference on target (the walk relies on it, see struct actr_hyper.wait_lock).
  */
 bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target);
 void actr_actor_wait_end(actr_actor_t *self);

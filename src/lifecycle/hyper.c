@@ -76,6 +76,7 @@ int actr_hyper_new(const actr_hyper_options_t *opts, actr_hyper_t **out, actr_er
     h->opts = *opts;
     h->opts.data_dir = NULL;
     pthread_mutex_init(&h->nodes_lock, NULL);
+    pthread_mutex_init(&h->wait_lock, NULL);
     h->rid_key[0] = actr_os_random_u64();
     h->rid_key[1] = actr_os_random_u64();
     if (opts->data_dir && !(h->data_dir = strdup(opts->data_dir))) {
@@ -130,6 +131,7 @@ void actr_hyper_free(actr_hyper_t *hyper)
         actr_log(ACTR_LOG_ERROR, "runtime", "the I/O loop did not close cleanly");
     actr_directory_free(hyper->dir);
     pthread_mutex_destroy(&hyper->nodes_lock);
+    pthread_mutex_destroy(&hyper->wait_lock);
     free(hyper->data_dir);
     free(hyper);
 }

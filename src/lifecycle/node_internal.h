@@ -55,6 +55,10 @@ struct actr_hyper {
     pthread_mutex_t nodes_lock;
     struct actr_node *nodes;
     bool freeing;          /* under nodes_lock */
+    /* Guards every actor's waiting_on (the wait graph of synchronous calls): a walk under it
+     * only meets actors that are still referenced, because a waiter clears its mark under this
+     * lock before it drops its reference on the actor it waited for. */
+    pthread_mutex_t wait_lock;
 };
 
 void actr_node_retain(struct actr_node *node);

@@ -1,11 +1,13 @@
 /* workers.c - worker threads over one locked run queue, with idle spinning and spare threads
- * for workers blocked inside handlers. */
+ * for workers blocked inside handlers (retired again once they idle for SPARE_LINGER_MS). */
 #include "lifecycle/workers.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actr/error.h"
@@ -16,20 +18,23 @@
 #define DEFAULT_MAX_THREADS 256
 /* Idle polls with a pause instruction (~5 us) before the spinner starts yielding. */
 #define PURE_SPIN_POLLS 128
+/* A thread beyond the base that found no work for this long exits: long enough that a burst
+ * of blocking calls does not create and destroy threads per call. */
+#define SPARE_LINGER_MS 500
 
 struct actr_workers {
     pthread_mutex_t lock;
-    pthread_cond_t wake;
+    pthread_cond_t wake;          /* CLOCK_MONOTONIC */
+    pthread_cond_t exited;        /* a thread left: free() waits for nthreads == 0 */
     actr_runnable_t *head, *tail; /* run queue, under lock */
     _Atomic uint32_t queued;      /* its length, readable without the lock by spinners */
     uint32_t sleepers;            /* workers waiting on wake, under lock */
-    uint32_t nthreads;            /* started, under lock */
+    uint32_t nthreads;            /* running (started and not exited), under lock */
     uint32_t nblocked;            /* inside block_begin/end, under lock */
     int stopping;                 /* under lock */
     uint32_t base, max, batch, spin_us;
     _Atomic uint32_t spinners; /* idle workers spinning now (at most max_spinners) */
     uint32_t max_spinners;
-    pthread_t *threads;           /* max entries */
 };
 
 static _Thread_local actr_workers_t *tl_pool;
@@ -91,9 +96,24 @@ static actr_runnable_t *take(actr_workers_t *w)
     pthread_mutex_lock(&w->lock);
     actr_runnable_t *r;
     while (!(r = pop_locked(w)) && !w->stopping) {
+        /* More threads free to work than the base: one is a spare whose blocked worker came
+         * back. Wait a while, then retire if that is still so. */
+        bool surplus = w->nthreads - w->nblocked > w->base;
         w->sleepers++;
-        pthread_cond_wait(&w->wake, &w->lock);
+        int e = 0;
+        if (surplus) {
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_nsec += (long)SPARE_LINGER_MS * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            e = pthread_cond_timedwait(&w->wake, &w->lock, &until);
+        } else {
+            pthread_cond_wait(&w->wake, &w->lock);
+        }
         w->sleepers--;
+        if (e == ETIMEDOUT && !w->head && w->nthreads - w->nblocked > w->base)
+            break; /* retire */
     }
     pthread_mutex_unlock(&w->lock);
     return r;
@@ -119,6 +139,10 @@ static void *worker_main(void *arg)
         cur = pop_locked(w);
         pthread_mutex_unlock(&w->lock);
     }
+    pthread_mutex_lock(&w->lock);
+    w->nthreads--;
+    pthread_cond_broadcast(&w->exited);
+    pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
@@ -127,7 +151,14 @@ static int spawn_locked(actr_workers_t *w)
 {
     if (w->nthreads >= w->max)
         return ACTR_ERANGE;
-    if (pthread_create(&w->threads[w->nthreads], NULL, worker_main, w) != 0)
+    /* Detached: threads leave on their own (retired spares) and free() waits on `exited`. */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int e = pthread_create(&t, &attr, worker_main, w);
+    pthread_attr_destroy(&attr);
+    if (e != 0)
         return ACTR_EINTERNAL;
     w->nthreads++;
     return 0;
@@ -149,11 +180,6 @@ int actr_workers_new(const actr_workers_options_t *opts, actr_workers_t **out)
     actr_workers_t *w = calloc(1, sizeof *w);
     if (!w)
         return ACTR_ENOMEM;
-    w->threads = calloc(max, sizeof *w->threads);
-    if (!w->threads) {
-        free(w);
-        return ACTR_ENOMEM;
-    }
     w->base = base;
     w->max = max;
     w->batch = opts->batch;
@@ -162,7 +188,12 @@ int actr_workers_new(const actr_workers_options_t *opts, actr_workers_t **out)
     atomic_init(&w->queued, 0);
     atomic_init(&w->spinners, 0);
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&w->exited, NULL);
     pthread_mutex_lock(&w->lock);
     int rc = 0;
     for (uint32_t i = 0; i < base && rc == 0; i++)
@@ -247,16 +278,12 @@ void actr_workers_free(actr_workers_t *w)
     pthread_cond_broadcast(&w->wake);
     pthread_mutex_unlock(&w->lock);
     /* No worker is blocked at this point (every actor stopped), so no spare can start. */
-    for (uint32_t i = 0;; i++) {
-        pthread_mutex_lock(&w->lock);
-        uint32_t n = w->nthreads;
-        pthread_mutex_unlock(&w->lock);
-        if (i >= n)
-            break;
-        pthread_join(w->threads[i], NULL);
-    }
+    pthread_mutex_lock(&w->lock);
+    while (w->nthreads > 0)
+        pthread_cond_wait(&w->exited, &w->lock);
+    pthread_mutex_unlock(&w->lock);
     pthread_cond_destroy(&w->wake);
+    pthread_cond_destroy(&w->exited);
     pthread_mutex_destroy(&w->lock);
-    free(w->threads);
     free(w);
 }

@@ -12,7 +12,8 @@
  *
  * Blocking: a run() that blocks (a synchronous call inside a handler) brackets the wait with
  * actr_workers_block_begin/end(). When too few workers are left to make progress the pool starts
- * a spare thread (up to max_workers), so blocked handlers cannot starve the actors they wait for.
+ * a spare thread (up to max_workers), so blocked handlers cannot starve the actors they wait for;
+ * a spare that then finds no work for half a second exits again.
  *
  * Idle workers spin for spin_us, watching the queue, before they sleep on a condition variable
  * (at most half the workers spin at once, at least one); submit() signals only when a worker is

@@ -136,18 +136,7 @@ int actr_node_link(actr_node_t *node, const actr_workload_t *workload, actr_erro
     return 0;
 }
 
-int actr_node_attach(actr_node_t *node, const void *package, size_t len, actr_error_t *err)
-{
-    (void)package;
-    (void)len;
-    if (!node)
-        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node is required");
-    if (state_of(node) != ACTR_NODE_INIT)
-        return wrong_state(node, "attach", "init", err);
-    return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_INTERNAL, ACTR_WIRE_NOT_IMPLEMENTED,
-                          "attach: package workloads need the WASM and dynclib engines (issue "
-                          "7); link an in-process workload instead");
-}
+/* actr_node_attach() is in attach.c (packages and engines). */
 
 int actr_node_register(actr_node_t *node, actr_error_t *err)
 {

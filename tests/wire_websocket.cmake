@@ -1,0 +1,16 @@
+# Direct WebSocket transport tests (owned by src/wire/websocket and src/platform/ais/key_cache).
+# test_ws_hub / test_ws_auth / test_ws_streams: our dialler against our listener over real
+# sockets on 127.0.0.1. test_ws_interop: against an implementation nobody here wrote
+# (tests/wire/websocket/ws_peer.py, Debian's python3-websockets run with /usr/bin/python3).
+set(WS_TEST_DIR ${CMAKE_CURRENT_SOURCE_DIR}/wire/websocket)
+
+add_library(ws_harness STATIC ${WS_TEST_DIR}/ws_harness.c)
+target_include_directories(ws_harness PUBLIC ${WS_TEST_DIR})
+target_link_libraries(ws_harness PUBLIC actr_test_support)
+actr_target_warnings(ws_harness)
+
+foreach(name test_ws_hub test_ws_auth test_ws_streams test_ws_interop)
+  if(EXISTS ${WS_TEST_DIR}/${name}.c)
+    actr_add_test(NAME ${name} SOURCES ${WS_TEST_DIR}/${name}.c LIBS ws_harness TIMEOUT 240)
+  endif()
+endforeach()

@@ -196,8 +196,8 @@ static int32_t send_op(uint64_t token, uint32_t op, const void *payload, size_t 
             snprintf(msg, MESSAGE_SIZE, "malformed reply from the host");
     } else if (*status != 0) {
         if (msg)
-            snprintf(msg, MESSAGE_SIZE, "%.*s", (int)(plen < MESSAGE_SIZE ? plen : MESSAGE_SIZE - 1),
-                     (const char *)p);
+            snprintf(msg, MESSAGE_SIZE, "%.*s",
+                     (int)(plen < MESSAGE_SIZE ? plen : MESSAGE_SIZE - 1), (const char *)p);
     } else if (actr_guest_reply(reply, p, plen) != 0) {
         rc = ACTR_GUEST_EALLOC;
     }

@@ -10,6 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The host vtable of the native ABI (engines.md §2.2; field order is the ABI). */
+typedef struct actr_guest_host_vtable {
+    int32_t (*retain_context)(uint64_t token);
+    void (*release_context)(uint64_t token);
+    int32_t (*invoke)(uint64_t token, const uint8_t *frame, size_t frame_len, uint8_t **reply_out,
+                      size_t *reply_len_out);
+    void (*free_host_buf)(uint8_t *ptr, size_t len);
+} actr_guest_host_vtable_t;
+
 /* ---- core (actr_guest.c) ---- */
 
 /* actr_init's body: decode InitPayloadV1, run actr_guest_main(). An ABI status. */

@@ -13,25 +13,17 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* The host's vtable (field order is the ABI). */
-typedef struct host_vtable {
-    int32_t (*retain_context)(uint64_t token);
-    void (*release_context)(uint64_t token);
-    int32_t (*invoke)(uint64_t token, const uint8_t *frame, size_t frame_len, uint8_t **reply_out,
-                      size_t *reply_len_out);
-    void (*free_host_buf)(uint8_t *ptr, size_t len);
-} host_vtable_t;
-
 /* Valid from actr_init until exit (the host keeps it static). */
-static const host_vtable_t *g_host;
+static const actr_guest_host_vtable_t *g_host;
 
-EXPORT int32_t actr_init(const host_vtable_t *vtable, const uint8_t *init, size_t init_len);
+EXPORT int32_t actr_init(const actr_guest_host_vtable_t *vtable, const uint8_t *init,
+                         size_t init_len);
 EXPORT int32_t actr_handle(const uint8_t *req, size_t req_len, uint8_t **resp_out,
                            size_t *resp_len_out);
 EXPORT void actr_free_response(uint8_t *ptr, size_t len);
 EXPORT int32_t actr_shutdown(void);
 
-int32_t actr_init(const host_vtable_t *vtable, const uint8_t *init, size_t init_len)
+int32_t actr_init(const actr_guest_host_vtable_t *vtable, const uint8_t *init, size_t init_len)
 {
     if (!vtable)
         return ACTR_GUEST_EINIT;

@@ -88,7 +88,7 @@ enum {
 /* Name of an ABI status code ("SUCCESS", "GENERIC_ERROR", ...; "UNKNOWN" otherwise). */
 const char *actr_abi_code_name(int32_t code);
 
-/* ---- bridge tokens (engines.md §2.2, §2.4) -------------------------------------------------- */
+/* ---- bridge tokens (engines.md §2.2, §2.4) ----------------------------------------------- */
 
 /*
  * Registers ctx for the entry now running on this thread: returns the new token (> 0, refcount
@@ -119,11 +119,12 @@ size_t actr_abi_token_count(void);
  * Return value = what invoke returns to the guest:
  *   ACTR_ABI_SUCCESS: *reply holds an encoded AbiReply (malloc'ed, *reply_len > 0) whose status
  *     is the op's own result: 0 with the response bytes (HOST_CALL, HOST_CALL_RAW), empty
- *     (HOST_TELL) or an encoded ActrId (HOST_DISCOVER); PROTOCOL_ERROR for a bad op message or
- *     an invalid argument; UNSUPPORTED_OP for the stream ops; GENERIC_ERROR for an unknown or
- *     finished token and any other failure. Error replies carry a UTF-8 message.
- *   ACTR_ABI_PROTOCOL_ERROR: NULL out-pointers, an undecodable frame, a wrong abi_version, a
- *     frame over ACTR_ABI_MAX_FRAME (no reply buffer);
+ *     (HOST_TELL) or an encoded ActrId (HOST_DISCOVER); PROTOCOL_ERROR for an invalid argument
+ *     (dest without kind, invalid ActrId or type); UNSUPPORTED_OP for the stream ops;
+ *     GENERIC_ERROR for an unknown or finished token and any other failure. Error replies
+ *     carry a UTF-8 message.
+ *   ACTR_ABI_PROTOCOL_ERROR: NULL out-pointers, an undecodable frame or op message, a wrong
+ *     abi_version, a frame over ACTR_ABI_MAX_FRAME (no reply buffer);
  *   ACTR_ABI_UNSUPPORTED_OP: an op code that is not a host op (no reply buffer);
  *   ACTR_ABI_ALLOC_FAILED: out of memory.
  */

@@ -93,8 +93,9 @@ static void do_call(actr_ctx_t *ctx, const char *op, const actr_id_t *target, bo
     if (payload_copy(payload, &req, r) != 0)
         return;
     actr_error_t e = {0};
-    int rc = raw ? actr_ctx_call_raw(ctx, target, route, &req, ACTR_CALL_TIMEOUT_MS, &r->payload, &e)
-                 : actr_ctx_call(ctx, target, route, &req, ACTR_CALL_TIMEOUT_MS, &r->payload, &e);
+    int64_t t = ACTR_CALL_TIMEOUT_MS; /* the reference's fixed 30 s for guest calls */
+    int rc = raw ? actr_ctx_call_raw(ctx, target, route, &req, t, &r->payload, &e)
+                 : actr_ctx_call(ctx, target, route, &req, t, &r->payload, &e);
     actr_buf_release(&req);
     if (rc != 0)
         fail_rc(r, op, rc, &e);
@@ -199,15 +200,9 @@ static const struct {
      "send_data_chunk"},
 };
 
-/* Decodes op i's message and runs it for token's ctx; fills r. */
-static void run_op(uint64_t token, size_t i, const uint8_t *payload, size_t len, op_result_t *r)
+/* Runs op i's decoded message m for token's ctx; fills r. */
+static void run_op(uint64_t token, size_t i, const ProtobufCMessage *m, op_result_t *r)
 {
-    ProtobufCMessage *m;
-    actr_error_t e = {0};
-    if (actr_pb_decode(OPS[i].desc, payload, len, &m, &e) != 0) {
-        fail(r, ACTR_ABI_PROTOCOL_ERROR, "%s: undecodable op message: %s", OPS[i].name, e.message);
-        return;
-    }
     actr_ctx_t *ctx;
     const char *why;
     if (!OPS[i].fn)
@@ -218,7 +213,6 @@ static void run_op(uint64_t token, size_t i, const uint8_t *payload, size_t len,
              (unsigned long long)token);
     else
         OPS[i].fn(ctx, m, r);
-    actr_pb_free(m);
 }
 
 int32_t actr_abi_host_invoke(uint64_t token, const uint8_t *frame, size_t frame_len,
@@ -245,9 +239,16 @@ int32_t actr_abi_host_invoke(uint64_t token, const uint8_t *frame, size_t frame_
         free(payload);
         return ACTR_ABI_UNSUPPORTED_OP;
     }
-    op_result_t r = {.status = ACTR_ABI_SUCCESS};
-    run_op(token, i, payload, payload_len, &r);
+    /* Like the reference, the whole frame (op message included) must decode before the token
+     * is even looked at; an undecodable op message gets no reply buffer. */
+    ProtobufCMessage *m;
+    rc = actr_pb_decode(OPS[i].desc, payload, payload_len, &m, NULL);
     free(payload);
+    if (rc != 0)
+        return rc == ACTR_ENOMEM ? ACTR_ABI_ALLOC_FAILED : ACTR_ABI_PROTOCOL_ERROR;
+    op_result_t r = {.status = ACTR_ABI_SUCCESS};
+    run_op(token, i, m, &r);
+    actr_pb_free(m);
     if (r.status == ACTR_ABI_SUCCESS)
         rc = actr_abi_reply_encode(0, r.payload.data, r.payload.len, reply, reply_len);
     else

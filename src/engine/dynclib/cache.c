@@ -122,7 +122,8 @@ static int open_cached(const actr_dynclib_options_t *o, actr_dynclib_lib_t **lib
         return rc;
     char path[4096];
     if (actr_dynclib_cache_path(o->cache_dir, o->hash_hex, path, sizeof path) != 0)
-        return actr_error_set(err, ACTR_ERANGE, ACTR_KIND_CLIENT, 0, "dynclib: cache path too long");
+        return actr_error_set(err, ACTR_ERANGE, ACTR_KIND_CLIENT, 0,
+                              "dynclib: cache path too long");
     struct stat st;
     if (stat(path, &st) != 0 && (rc = write_binary(o, path, err)) != 0)
         return rc;

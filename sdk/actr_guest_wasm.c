@@ -21,6 +21,13 @@ IMPORT("retain_context") int32_t actr_host_retain(uint64_t token);
 IMPORT("release_context") void actr_host_release(uint64_t token);
 IMPORT("log") void actr_host_log(int32_t level, uint32_t ptr, uint32_t len);
 
+/* The exports (declared for -Wmissing-prototypes). */
+uint32_t actr_alloc(uint32_t size);
+void actr_free(uint32_t ptr, uint32_t size);
+int32_t actr_init(uint32_t init, uint32_t init_len);
+int32_t actr_handle(uint32_t req, uint32_t req_len, uint32_t resp_out);
+int32_t actr_shutdown(void);
+
 static uint32_t ptr32(const void *p)
 {
     return (uint32_t)(uintptr_t)p;

@@ -24,3 +24,7 @@ add_dependencies(test_dynclib ${ENGINE_TEST_GUESTS})
 actr_add_test(NAME test_sdk_pb SOURCES ${ENGINE_TEST_DIR}/test_sdk_pb.c
               ${ACTR_SDK_DIR}/actr_guest_pb.c)
 target_include_directories(test_sdk_pb PRIVATE ${ACTR_SDK_DIR})
+
+# Packages through actr_node_attach: cache, refusals (target, tamper, key, trust), typestate.
+actr_add_test(NAME test_attach SOURCES ${ENGINE_TEST_DIR}/test_attach.c ARGS ${ACTR_GUEST_DIR})
+add_dependencies(test_attach guest_test)

@@ -132,7 +132,11 @@ void ws_conn_end(ws_conn_t *c, actr_ws_reason_t reason, uint16_t close_code)
             lws_callback_on_writable(c->wsi);
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, WS_CLOSE_ACK_SECS);
         } else {
+            /* Called from outside lws (a timer, the owner) nothing re-arms lws's timer, so the
+             * kill also comes through WRITEABLE (on_writeable returns -1 for a dead conn). */
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            lws_callback_on_writable(c->wsi);
+            lws_cancel_service(hub->lws);
         }
     } else if (!c->opening) {
         conn_unlink_free(c);

@@ -3,8 +3,8 @@
  *
  * libnice settings and why (LOOP-NOTES, WEBRTC-NOTES): upnp off (Debian links gupnp-igd and would
  * start two threads and slow connects tenfold), ICE-TCP off (browsers' data goes over UDP),
- * trickle on (checks do not fail while candidates may still come), keepalive checks on and
- * consent freshness when the library has it (a dead peer becomes FAILED instead of hanging).
+ * trickle on (checks do not fail while candidates may still come), keepalive checks and
+ * consent freshness (RFC 7675) on, so a dead peer becomes FAILED instead of hanging.
  * The receive buffer of the selected socket is raised (pitfall 10: loopback drops were the main
  * throughput limit).
  */
@@ -253,15 +253,14 @@ int actr_ice_new(actr_gpump_t *pump, const actr_ice_config_t *cfg, const actr_ic
     ice->arg = arg;
     ice->sockbuf = cfg->socket_buffer_bytes;
     ice->agent = nice_agent_new_full(actr_gpump_context(pump), NICE_COMPATIBILITY_RFC5245,
-                                     NICE_AGENT_OPTION_ICE_TRICKLE);
+                                     NICE_AGENT_OPTION_ICE_TRICKLE |
+                                         NICE_AGENT_OPTION_CONSENT_FRESHNESS);
     if (!ice->agent) {
         free(ice);
         return ACTR_EINTERNAL;
     }
     g_object_set(ice->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "upnp", FALSE,
                  "ice-tcp", FALSE, "ice-udp", TRUE, "keepalive-conncheck", TRUE, NULL);
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice->agent), "consent-freshness"))
-        g_object_set(ice->agent, "consent-freshness", TRUE, NULL);
     for (size_t i = 0; i < cfg->nlocal_addresses; i++) {
         NiceAddress a;
         nice_address_init(&a);

@@ -28,3 +28,11 @@ target_include_directories(test_sdk_pb PRIVATE ${ACTR_SDK_DIR})
 # Packages through actr_node_attach: cache, refusals (target, tamper, key, trust), typestate.
 actr_add_test(NAME test_attach SOURCES ${ENGINE_TEST_DIR}/test_attach.c ARGS ${ACTR_GUEST_DIR})
 add_dependencies(test_attach guest_test)
+
+# The echo example's native package (examples/echo-native), hosted by build/bin/echo-native.
+# The wasm package (echo-wasm.actr) gets its test once the WASM engine's workload is in the build.
+add_test(NAME example_echo_native
+         COMMAND echo-native ${ACTR_GUEST_DIR}/echo-native.actr ${ACTR_GUEST_DIR}/public-key.json
+                 "hello package")
+set_tests_properties(example_echo_native PROPERTIES TIMEOUT 60 ENVIRONMENT "${ACTR_TEST_ENV}"
+  PASS_REGULAR_EXPRESSION "\\[Received reply\\] Echo: hello package")

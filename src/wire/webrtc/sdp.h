@@ -182,7 +182,11 @@ typedef struct actr_sdp_media {
 
     /* application (data channel) sections */
     uint16_t sctp_port;        /* a=sctp-port, or the legacy "DTLS/SCTP <port>" format */
-    uint32_t max_message_size; /* a=max-message-size; 0 = not given (see DEFAULT above) */
+    int has_max_message_size;  /* a=max-message-size given (else DEFAULT above applies) */
+    uint32_t max_message_size; /* as given; 0 = any size (RFC 8841); see actr_sdp_max_message_size */
+    /* The m= line's format list as written (kept for OTHER and application sections so an
+     * answer can echo it in a rejected section; audio/video formats are the codecs below). */
+    char fmt[ACTR_SDP_FMTP_MAX + 1];
 
     /* audio/video sections */
     actr_sdp_direction_t direction;
@@ -283,7 +287,8 @@ int actr_sdp_build_offer(const actr_sdp_local_t *local, const actr_sdp_t *previo
  * packetization-mode=1), with a local track of the matching kind attached when we have one,
  * direction the complement of the offer's; anything else rejected with port 0. setup: active for
  * actpass (or local->answer_setup), the opposite of active/passive. BUNDLE lists accepted mids.
- * Returns 0, ACTR_EINVAL, ACTR_EPARSE (offer without any section we can accept).
+ * Returns 0, ACTR_EINVAL, ACTR_EPROTO (setup:holdconn), ACTR_EUNSUPPORTED (no section of the
+ * offer is acceptable: the answer would be useless).
  */
 int actr_sdp_build_answer(const actr_sdp_t *offer, const actr_sdp_local_t *local,
                           actr_sdp_t *out, actr_error_t *err);
@@ -311,6 +316,12 @@ int actr_sdp_is_ice_restart(const actr_sdp_t *prev, const actr_sdp_t *next);
  * ACTR_EPROTO for an impossible pair (both active, both passive, an answer with actpass).
  */
 int actr_sdp_dtls_client(actr_sdp_setup_t local, actr_sdp_setup_t remote);
+
+/*
+ * The largest message the peer of section m accepts: a=max-message-size, UINT32_MAX for 0 (any
+ * size), ACTR_SDP_DEFAULT_MAX_MESSAGE_SIZE when absent (RFC 8841 section 6).
+ */
+uint32_t actr_sdp_max_message_size(const actr_sdp_media_t *m);
 
 /* The negotiated payload type of codec in section m (first match), or -1. */
 int actr_sdp_codec_pt(const actr_sdp_media_t *m, actr_sdp_codec_id_t codec);

@@ -84,6 +84,8 @@ static wasm_functype_t print_types[PRINT_COUNT];
 
 static void add(spectest_t *st, const char *name, wasm_extern_t ext)
 {
+    if (st->count >= SPECTEST_EXPORTS)
+        return; /* cannot happen: the array is sized for the list above */
     st->names[st->count] = name;
     st->externs[st->count] = ext;
     st->count++;

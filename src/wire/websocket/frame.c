@@ -119,6 +119,44 @@ static int varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *out)
     return ACTR_EPARSE;
 }
 
+/* Skips one field's value of wire type wt (groups: up to their end, nested; as prost does). */
+static int skip_value(const uint8_t *p, size_t len, size_t *pos, uint32_t field, unsigned wt,
+                      unsigned depth)
+{
+    uint64_t v;
+    switch (wt) {
+    case 0:
+        return varint(p, len, pos, &v);
+    case 1:
+    case 5: {
+        size_t n = wt == 1 ? 8 : 4;
+        if (len - *pos < n)
+            return ACTR_EPARSE;
+        *pos += n;
+        return 0;
+    }
+    case 2:
+        if (varint(p, len, pos, &v) != 0 || v > len - *pos)
+            return ACTR_EPARSE;
+        *pos += (size_t)v;
+        return 0;
+    case 3:
+        if (depth >= 64)
+            return ACTR_EPARSE;
+        for (;;) {
+            uint64_t key;
+            if (varint(p, len, pos, &key) != 0 || key >> 3 == 0 || key >> 3 > 0x1fffffff)
+                return ACTR_EPARSE;
+            if ((key & 7) == 4)
+                return (uint32_t)(key >> 3) == field ? 0 : ACTR_EPARSE;
+            if (skip_value(p, len, pos, (uint32_t)(key >> 3), key & 7, depth + 1) != 0)
+                return ACTR_EPARSE;
+        }
+    default: /* an end group without its start; 6 and 7 do not exist */
+        return ACTR_EPARSE;
+    }
+}
+
 int ws_chunk_scan(const uint8_t *data, size_t len, ws_chunk_fields_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -128,38 +166,21 @@ int ws_chunk_scan(const uint8_t *data, size_t len, ws_chunk_fields_t *out)
         if (varint(data, len, &pos, &key) != 0 || key >> 3 == 0 || key >> 3 > 0x1fffffff)
             return ACTR_EPARSE;
         uint32_t field = (uint32_t)(key >> 3);
-        switch (key & 7) {
-        case 0:
-            if (varint(data, len, &pos, &v) != 0)
-                return ACTR_EPARSE;
-            if (field == 2)
-                out->sequence = v;
-            break;
-        case 1:
-        case 5: {
-            size_t n = (key & 7) == 1 ? 8 : 4;
-            if (len - pos < n)
-                return ACTR_EPARSE;
-            pos += n;
-            break;
-        }
-        case 2:
+        unsigned wt = key & 7;
+        if ((field == 1 || field == 3) && wt == 2) { /* last one wins, as in protobuf */
             if (varint(data, len, &pos, &v) != 0 || v > len - pos)
                 return ACTR_EPARSE;
-            if (field == 1) { /* last one wins, as in protobuf */
-                out->stream_id_off = pos;
-                out->stream_id_len = (size_t)v;
-            } else if (field == 3) {
-                out->payload_off = pos;
-                out->payload_len = (size_t)v;
-            }
+            *(field == 1 ? &out->stream_id_off : &out->payload_off) = pos;
+            *(field == 1 ? &out->stream_id_len : &out->payload_len) = (size_t)v;
             pos += (size_t)v;
-            break;
-        default: /* groups are not in package.proto; 6 and 7 do not exist */
+        } else if (field == 2 && wt == 0) {
+            if (varint(data, len, &pos, &out->sequence) != 0)
+                return ACTR_EPARSE;
+        } else if (field <= 3) {
+            return ACTR_EPARSE; /* a known field with the wrong wire type */
+        } else if (skip_value(data, len, &pos, field, wt, 0) != 0) {
             return ACTR_EPARSE;
         }
-        if (field == 1 && (key & 7) != 2)
-            return ACTR_EPARSE; /* stream_id must be length-delimited */
     }
     return 0;
 }

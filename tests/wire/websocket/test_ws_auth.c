@@ -38,10 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    wh_side_free(&dia);
-    wh_side_free(&lis);
-    wh_close();
-    return 0;
+    return wh_teardown_sides(&dia, &lis);
 }
 
 /* Dials the listener with ident, sends one frame, waits for the outcome. */

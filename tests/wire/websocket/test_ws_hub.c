@@ -39,10 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    wh_side_free(&dia);
-    wh_side_free(&lis);
-    wh_close();
-    return 0;
+    return wh_teardown_sides(&dia, &lis);
 }
 
 /* A listener (echoing) and a dialler with a valid credential, connected. */
@@ -104,8 +101,8 @@ static void test_echo(void **state)
     /* an empty payload is a valid frame (length 0) */
     actr_buf_t empty = ACTR_BUF_INIT;
     assert_int_equal(actr_ws_send(dia.hub, conn, ACTR_WS_RPC_SIGNAL, &empty), 0);
-    want.n = 2;
-    wh_wait(wh_cond_frames, &want, WAIT_MS);
+    wh_count_t lis_two = {&lis, 2};
+    wh_wait(wh_cond_frames, &lis_two, WAIT_MS);
     assert_int_equal(lis.frames[1].payload_type, ACTR_WS_RPC_SIGNAL);
     assert_int_equal(lis.frames[1].payload.len, 0);
     /* bad arguments */

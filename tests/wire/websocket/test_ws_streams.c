@@ -83,10 +83,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    wh_side_free(&dia);
-    wh_side_free(&lis);
-    wh_close();
-    return 0;
+    return wh_teardown_sides(&dia, &lis);
 }
 
 static void send_chunk(uint8_t pt, const char *stream, uint64_t seq)

@@ -155,7 +155,7 @@ static void on_frame(actr_ws_hub_t *hub, actr_ws_conn_id_t conn, actr_ws_dir_t d
                      const actr_id_t *peer, uint8_t pt, actr_buf_t payload, void *ud)
 {
     wh_side_t *s = ud;
-    if (s->echo && pt <= 1)
+    if (s->echo && pt == 0)
         assert_int_equal(actr_ws_send(hub, conn, 0, &payload), 0);
     if (s->n_frames == WH_MAX_FRAMES) {
         actr_buf_release(&payload);
@@ -227,6 +227,14 @@ void wh_side_free(wh_side_t *side)
         side->hub = NULL;
     }
     wh_side_reset(side);
+}
+
+int wh_teardown_sides(wh_side_t *a, wh_side_t *b)
+{
+    wh_side_free(a);
+    wh_side_free(b);
+    wh_close();
+    return 0;
 }
 
 bool wh_cond_connected(void *side)

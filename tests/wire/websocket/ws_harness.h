@@ -56,7 +56,7 @@ typedef struct wh_frame {
 
 typedef struct wh_side {
     actr_ws_hub_t *hub;
-    bool echo;              /* reply to every lane-0/1 frame with the same bytes, type 0 */
+    bool echo;              /* reply to every lane-0 frame (our tests' requests), type 0 */
     wh_frame_t frames[WH_MAX_FRAMES];
     size_t n_frames;
     size_t n_connecting, n_connected, n_disconnected, n_writable;
@@ -72,6 +72,9 @@ void wh_side_new(wh_side_t *side, const actr_ws_config_t *cfg, bool listen, uint
 /* Destroys the hub, waits until it has freed itself, releases recorded frames. */
 void wh_side_free(wh_side_t *side);
 void wh_side_reset(wh_side_t *side); /* forgets recorded frames and counters */
+
+/* A test's teardown: frees both sides (either may be empty), then wh_close(). Returns 0. */
+int wh_teardown_sides(wh_side_t *a, wh_side_t *b);
 
 /* Conditions for wh_wait. */
 bool wh_cond_connected(void *side);     /* n_connected > 0 */

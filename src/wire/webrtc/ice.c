@@ -23,7 +23,7 @@
 
 #define LOG_MODULE "webrtc"
 #define ICE_DEFAULT_SOCKBUF (4 * 1024 * 1024)
-#define ICE_CAND_MAX 512 /* longest candidate line we accept */
+#define ICE_CAND_MAX 1024 /* longest candidate line we accept */
 
 typedef struct buffered_cand {
     char *line;

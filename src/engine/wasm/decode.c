@@ -31,7 +31,7 @@ static bool rd_vec(wasm_reader_t *r, uint32_t *n, size_t size, void **out)
     return *out ? true : nomem(r);
 }
 
-static bool rd_const(wasm_reader_t *r, const wasm_module_t *m, wasm_const_t *c)
+static bool rd_const(wasm_reader_t *r, wasm_module_t *m, wasm_const_t *c)
 {
     const uint8_t *start = r->p;
     TRY(wasm_rd_expr_syntax(r, m));
@@ -340,6 +340,7 @@ static bool rd_code(wasm_reader_t *r, wasm_module_t *m)
 
 static bool rd_datas(wasm_reader_t *r, wasm_module_t *m)
 {
+    m->has_data_section = true;
     TRY(rd_vec(r, &m->ndatas, sizeof *m->datas, (void **)&m->datas));
     if (m->has_datacount && m->datacount != m->ndatas)
         return wasm_rd_fail(r, "data count and data section have inconsistent lengths");
@@ -366,8 +367,10 @@ static bool rd_datas(wasm_reader_t *r, wasm_module_t *m)
 static bool rd_section(wasm_reader_t *r, wasm_module_t *m, uint8_t id)
 {
     switch (id) {
-    case 0:
-        return wasm_rd_name(r, NULL); /* custom: the name must be UTF-8; the rest is ignored */
+    case 0: /* custom: the name must be UTF-8; the rest is ignored */
+        TRY(wasm_rd_name(r, NULL));
+        r->p = r->end;
+        return true;
     case 1: return rd_types(r, m);
     case 2: return rd_imports(r, m);
     case 3: return rd_functions(r, m);
@@ -432,6 +435,10 @@ static bool finish_spaces(wasm_reader_t *r, wasm_module_t *m)
         return wasm_rd_fail(r, "function and code section have inconsistent lengths");
     if (m->has_datacount && m->datacount != m->ndatas)
         return wasm_rd_fail(r, "data count and data section have inconsistent lengths");
+    /* The binary format needs the data count section for data indices in code; without any
+     * data section the spec tests expect the validator's "unknown data segment" instead. */
+    if (m->uses_data_idx && m->has_data_section)
+        return wasm_rd_fail(r, "data count section required");
     return true;
 }
 

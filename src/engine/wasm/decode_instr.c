@@ -195,7 +195,7 @@ static bool rd_blocktype(wasm_reader_t *r, wasm_instr_t *in)
     return true;
 }
 
-static bool rd_prefixed(wasm_reader_t *r, const wasm_module_t *m, wasm_instr_t *in)
+static bool rd_prefixed(wasm_reader_t *r, wasm_module_t *m, wasm_instr_t *in)
 {
     uint32_t sub;
     if (!wasm_rd_u32(r, &sub))
@@ -204,13 +204,11 @@ static bool rd_prefixed(wasm_reader_t *r, const wasm_module_t *m, wasm_instr_t *
     switch (sub) {
     case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
         return true;
-    case 8: /* memory.init */
-        if (!m->has_datacount)
-            return wasm_rd_fail(r, "data count section required");
+    case 8: /* memory.init (without a data count section: see wasm_decode) */
+        m->uses_data_idx |= !m->has_datacount;
         return wasm_rd_u32(r, &in->a) && rd_zero(r);
     case 9: /* data.drop */
-        if (!m->has_datacount)
-            return wasm_rd_fail(r, "data count section required");
+        m->uses_data_idx |= !m->has_datacount;
         return wasm_rd_u32(r, &in->a);
     case 10: /* memory.copy */
         return rd_zero(r) && rd_zero(r);
@@ -225,7 +223,7 @@ static bool rd_prefixed(wasm_reader_t *r, const wasm_module_t *m, wasm_instr_t *
     }
 }
 
-bool wasm_rd_instr(wasm_reader_t *r, const wasm_module_t *m, wasm_instr_t *in)
+bool wasm_rd_instr(wasm_reader_t *r, wasm_module_t *m, wasm_instr_t *in)
 {
     uint8_t op;
     if (!wasm_rd_byte(r, &op))
@@ -283,7 +281,7 @@ bool wasm_rd_instr(wasm_reader_t *r, const wasm_module_t *m, wasm_instr_t *in)
     }
 }
 
-bool wasm_rd_expr_syntax(wasm_reader_t *r, const wasm_module_t *m)
+bool wasm_rd_expr_syntax(wasm_reader_t *r, wasm_module_t *m)
 {
     uint32_t depth = 0;
     wasm_instr_t in;

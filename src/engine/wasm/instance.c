@@ -70,8 +70,10 @@ bool wasm_functype_equal(const wasm_functype_t *a, const wasm_functype_t *b)
 {
     return a == b ||
            (a->param_count == b->param_count && a->result_count == b->result_count &&
-            memcmp(a->params, b->params, a->param_count * sizeof *a->params) == 0 &&
-            memcmp(a->results, b->results, a->result_count * sizeof *a->results) == 0);
+            (!a->param_count ||
+             memcmp(a->params, b->params, a->param_count * sizeof *a->params) == 0) &&
+            (!a->result_count ||
+             memcmp(a->results, b->results, a->result_count * sizeof *a->results) == 0));
 }
 
 /* ---- host functions ------------------------------------------------------------------------ */
@@ -88,8 +90,10 @@ wasm_result_t wasm_func_new_host(wasm_store_t *store, const wasm_functype_t *typ
     f->own_type.results = r;
     if (!p || !r)
         return WASM_ERR_NOMEM;
-    memcpy(p, type->params, type->param_count * sizeof *p);
-    memcpy(r, type->results, type->result_count * sizeof *r);
+    if (type->param_count)
+        memcpy(p, type->params, type->param_count * sizeof *p);
+    if (type->result_count)
+        memcpy(r, type->results, type->result_count * sizeof *r);
     f->own_type.param_count = type->param_count;
     f->own_type.result_count = type->result_count;
     f->type = &f->own_type;

@@ -54,9 +54,9 @@ typedef struct wasm_instr {
 #define WASM_BT_VAL(t) (0x100 | (int64_t)(t))
 
 /* Decodes one instruction and its immediates (syntax only). */
-bool wasm_rd_instr(wasm_reader_t *r, const wasm_module_t *m, wasm_instr_t *out);
+bool wasm_rd_instr(wasm_reader_t *r, wasm_module_t *m, wasm_instr_t *out);
 
 /* Checks the syntax of an expression up to its final `end`; *end_out is just past it. */
-bool wasm_rd_expr_syntax(wasm_reader_t *r, const wasm_module_t *m);
+bool wasm_rd_expr_syntax(wasm_reader_t *r, wasm_module_t *m);
 
 #endif

@@ -46,7 +46,7 @@ bool v_pop(vctx_t *c, uint8_t expect, uint8_t *got)
     if (expect != V_UNKNOWN && actual != V_UNKNOWN && actual != expect)
         return v_fail(c, "type mismatch");
     if (got)
-        *got = actual == V_UNKNOWN ? expect : actual;
+        *got = actual;
     return true;
 }
 
@@ -127,7 +127,7 @@ static wasm_result_t invalid(wasm_error_t *err, const char *msg)
     return wasm_fail(err, WASM_ERR_INVALID, "%s", msg);
 }
 
-bool v_const_expr(wasm_module_t *m, const wasm_const_t *e, wasm_valtype_t want, bool global_init,
+bool v_const_expr(wasm_module_t *m, const wasm_const_t *e, wasm_valtype_t want,
                   wasm_error_t *err)
 {
     wasm_valtype_t t;
@@ -143,7 +143,8 @@ bool v_const_expr(wasm_module_t *m, const wasm_const_t *e, wasm_valtype_t want, 
         t = WASM_FUNCREF;
         break;
     case 0x23:
-        if (e->val >= m->nglobals || (global_init && e->val >= m->nglobal_imports))
+        /* 2.0: constant expressions may only read imported globals */
+        if (e->val >= m->nglobal_imports)
             return invalid(err, "unknown global"), false;
         if (m->globals[e->val].mut)
             return invalid(err, "constant expression required"), false;
@@ -232,13 +233,13 @@ static wasm_result_t validate_segments(wasm_module_t *m, wasm_error_t *err)
         if (e->mode == WASM_SEG_ACTIVE) {
             if (e->table >= m->ntables)
                 return invalid(err, "unknown table");
-            if (!v_const_expr(m, &e->offset, WASM_I32, false, err))
+            if (!v_const_expr(m, &e->offset, WASM_I32, err))
                 return WASM_ERR_INVALID;
             if (m->tables[e->table].elem != e->type)
                 return invalid(err, "type mismatch");
         }
         for (uint32_t k = 0; k < e->count; k++) {
-            if (!v_const_expr(m, &e->items[k], e->type, false, err))
+            if (!v_const_expr(m, &e->items[k], e->type, err))
                 return WASM_ERR_INVALID;
         }
     }
@@ -248,7 +249,7 @@ static wasm_result_t validate_segments(wasm_module_t *m, wasm_error_t *err)
             continue;
         if (d->mem >= m->nmems)
             return invalid(err, "unknown memory");
-        if (!v_const_expr(m, &d->offset, WASM_I32, false, err))
+        if (!v_const_expr(m, &d->offset, WASM_I32, err))
             return WASM_ERR_INVALID;
     }
     return WASM_OK;
@@ -298,7 +299,7 @@ wasm_result_t wasm_validate(wasm_module_t *m, wasm_error_t *err)
                                "memory size must be at most 65536 pages (4GiB)", err)))
             return rc;
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
-        if (!v_const_expr(m, &m->globals[i].init, m->globals[i].type, true, err))
+        if (!v_const_expr(m, &m->globals[i].init, m->globals[i].type, err))
             return WASM_ERR_INVALID;
         mark_declared(m, &m->globals[i].init);
     }

@@ -53,7 +53,7 @@ bool v_push_vals(vctx_t *c, uint32_t n, const wasm_valtype_t *types);
 bool v_block_type(vctx_t *c, int64_t bt, vctrl_t *f);
 bool v_push_ctrl(vctx_t *c, uint8_t kind, const vctrl_t *type);
 void v_set_unreachable(vctx_t *c);
-bool v_const_expr(wasm_module_t *m, const wasm_const_t *e, wasm_valtype_t want, bool global_init,
+bool v_const_expr(wasm_module_t *m, const wasm_const_t *e, wasm_valtype_t want,
                   wasm_error_t *err);
 
 static inline vctrl_t *v_top(vctx_t *c)

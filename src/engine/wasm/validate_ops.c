@@ -59,7 +59,7 @@ static bool numeric(vctx_t *c, uint32_t op)
     uint8_t a, b, r;
     enum wasm_op iop;
     if (op >= 0xFC00) { /* trunc_sat */
-        static const char sat[] = "fififFiFifIfIFIFI";
+        static const char sat[] = "fifiFiFifIfIFIFI";
         uint32_t k = op & 0xff;
         a = type_of(sat[k * 2]);
         b = 0;
@@ -333,8 +333,8 @@ static bool control(vctx_t *c, wasm_reader_t *r, const wasm_instr_t *in)
         TRY(v_pop_vals(c, f->nout, f->out));
         if (c->nvals != f->height)
             return v_fail(c, "type mismatch");
-        if (f->kind == V_IF && (f->nin != f->nout ||
-                                memcmp(f->in, f->out, f->nin * sizeof *f->in) != 0))
+        if (f->kind == V_IF && (f->nin != f->nout || (f->nin &&
+                                memcmp(f->in, f->out, f->nin * sizeof *f->in) != 0)))
             return v_fail(c, "type mismatch");
         if (f->kind == V_FUNC) {
             if (v_live(c)) {

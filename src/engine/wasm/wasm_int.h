@@ -118,6 +118,8 @@ struct wasm_module {
     bool has_datacount;
     uint32_t datacount;
     bool *func_declared; /* may be the operand of ref.func */
+    bool uses_data_idx;  /* memory.init/data.drop seen without a data count section */
+    bool has_data_section;
 };
 
 /* ---- runtime objects (owned by a store) ----------------------------------------------------- */

@@ -14,3 +14,11 @@ foreach(name test_ws_hub test_ws_auth test_ws_streams test_ws_interop)
     actr_add_test(NAME ${name} SOURCES ${WS_TEST_DIR}/${name}.c LIBS ws_harness TIMEOUT 240)
   endif()
 endforeach()
+
+# The RPC benchmark as a smoke test, so it cannot rot: tiny numbers; only "no call lost and a
+# clean exit" is asserted, never timing. The real run is in docs/BENCHMARKS.md.
+add_test(NAME bench_ws_rpc_smoke
+         COMMAND bench_ws_rpc --rtt 200 --calls 2000 --window 20 --rounds 1
+         WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
+set_tests_properties(bench_ws_rpc_smoke PROPERTIES TIMEOUT 120 LABELS bench
+                     ENVIRONMENT "${ACTR_TEST_ENV}")

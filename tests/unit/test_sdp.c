@@ -128,6 +128,7 @@ static void test_candidate_malformed(void **state)
         "candidate:1 1 udp 1 1.2.3.4 -5 typ host",
         "candidate:1 1 udp 1 1.2.3.4 5 typ host raddr", /* extension without value */
         "candidate:1 1 udp 1 1.2.3.4 5 typ host rport x",
+        "candidate:1 1 udp 1 1.2.3.4 5 typ host rport 9", /* rport without raddr */
         "candidate:1 1 udp 1 1.2.3.4 5 typ host ufrag bad!chars",
         "candidate:f\xc3\xa9 1 udp 1 1.2.3.4 5 typ host", /* non ice-char foundation */
         "candidate:123456789012345678901234567890123 1 udp 1 1.2.3.4 5 typ host", /* 33 chars */

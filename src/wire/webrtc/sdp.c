@@ -107,25 +107,39 @@ static int parse_port(sdp_str_t s, uint16_t *out)
     return 0;
 }
 
+/* IPv4, IPv6 (with %scope) or a host name: what a connection address may hold. */
+static int addr_chars(sdp_str_t s)
+{
+    for (size_t i = 0; i < s.n; i++) {
+        char ch = s.p[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == ':' || ch == '-' || ch == '_' || ch == '%'))
+            return 0;
+    }
+    return 1;
+}
+
 /* Optional "name value" pairs after the candidate type. */
 static int parse_candidate_ext(sdp_str_t rest, actr_sdp_candidate_t *c, actr_error_t *err)
 {
     uint64_t v;
+    int raddr = 0, rport = 0;
     for (int guard = 0; guard < 64; guard++) {
         sdp_str_t name = sdp_next_token(&rest);
-        if (!name.n)
-            return 0;
+        if (!name.n) /* RFC 8839: rel-addr and rel-port come together */
+            return raddr == rport ? 0 : CFAIL(err, "raddr without rport or the reverse");
         sdp_str_t val = sdp_next_token(&rest);
         if (!val.n)
             return CFAIL(err, "extension without value");
         if (sdp_str_eq(name, "raddr")) {
-            if (sdp_copy(val, c->related_address, sizeof c->related_address) != 0)
+            memset(c->related_address, 0, sizeof c->related_address); /* a repeated raddr */
+            if (!addr_chars(val) || sdp_copy(val, c->related_address, sizeof c->related_address) != 0)
                 return CFAIL(err, "raddr");
-            c->has_related = 1;
+            c->has_related = raddr = 1;
         } else if (sdp_str_eq(name, "rport")) {
             if (parse_port(val, &c->related_port) != 0)
                 return CFAIL(err, "rport");
-            c->has_related = 1;
+            c->has_related = rport = 1;
         } else if (sdp_str_eq(name, "tcptype")) {
             c->tcptype = sdp_str_eq(val, "active")    ? ACTR_SDP_TCPTYPE_ACTIVE
                          : sdp_str_eq(val, "passive") ? ACTR_SDP_TCPTYPE_PASSIVE
@@ -141,8 +155,8 @@ static int parse_candidate_ext(sdp_str_t rest, actr_sdp_candidate_t *c, actr_err
         } else if (sdp_str_eq(name, "ufrag")) {
             if (!sdp_ice_chars(val.p, val.n, 1, ACTR_SDP_ICE_MAX))
                 return CFAIL(err, "ufrag");
+            memset(c->ufrag, 0, sizeof c->ufrag);
             memcpy(c->ufrag, val.p, val.n);
-            c->ufrag[val.n] = '\0';
         } else if (sdp_str_eq(name, "network-id")) {
             if (sdp_parse_u64(val, UINT32_MAX, &v) != 0)
                 return CFAIL(err, "network-id");
@@ -191,7 +205,7 @@ int actr_sdp_candidate_parse(const char *text, size_t len, actr_sdp_candidate_t 
     if (sdp_parse_u64(prio, UINT32_MAX, &v) != 0)
         return CFAIL(err, "priority");
     out->priority = (uint32_t)v;
-    if (sdp_copy(addr, out->address, sizeof out->address) != 0)
+    if (!addr_chars(addr) || sdp_copy(addr, out->address, sizeof out->address) != 0)
         return CFAIL(err, "address");
     if (parse_port(port, &out->port) != 0)
         return CFAIL(err, "port");

@@ -59,7 +59,7 @@
 #define ACTR_SDP_FINGERPRINT_LEN 32  /* sha-256 */
 /* "AB:CD:..." text of a sha-256 fingerprint: 32 * 3 - 1 characters. */
 #define ACTR_SDP_FINGERPRINT_STR_LEN (ACTR_SDP_FINGERPRINT_LEN * 3 - 1)
-#define ACTR_SDP_CANDIDATE_STR_MAX 768 /* a formatted "candidate:..." attribute, with NUL */
+#define ACTR_SDP_CANDIDATE_STR_MAX 1024 /* a formatted "candidate:..." attribute, with NUL */
 
 #define ACTR_SDP_DEFAULT_SCTP_PORT 5000
 /* RFC 8841: a peer that does not say a=max-message-size accepts 64 KiB. */

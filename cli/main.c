@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dlq.h"
+#include "run.h"
 
 #ifndef ACTR_CLI_VERSION
 #define ACTR_CLI_VERSION "0.1.0"
@@ -52,6 +53,7 @@ static const cli_command_t help_cmd = {
 static const top_entry_t top[] = {
     {"pkg", NULL, &cli_pkg_group},
     {"dlq", NULL, &cli_dlq_group},
+    {"run", &cli_run_cmd, NULL},
     {"version", &version_cmd, NULL},
     {"help", &help_cmd, NULL},
 };

@@ -25,6 +25,15 @@
         memsize = m_ ? m_->size : 0;              \
     } while (0)
 
+/* Moves the top k operands down to DST (never above them) and makes them the top. */
+#define MOVE_DOWN(DST, K)                                 \
+    do {                                                  \
+        uint64_t *d_ = (DST), *s_ = sp - (K);             \
+        for (uint64_t i_ = 0; i_ < (K); i_++)             \
+            d_[i_] = s_[i_];                              \
+        sp = d_ + (K);                                    \
+    } while (0)
+
 /* Pushes a frame for `code` whose arguments are the top nparams slots, and jumps to it. */
 #define ENTER(CODE, RET)                                                   \
     do {                                                                   \
@@ -116,24 +125,19 @@ L_BR_TABLE: {
         i = n;
     wasm_cell_t *e = pc + 1 + 3 * i;
     uint64_t dst = e[1].u64, k = e[2].u64;
-    if (sp - k != fp + dst) {
-        memmove(fp + dst, sp - k, k * sizeof *sp);
-        sp = fp + dst + k;
-    }
+    MOVE_DOWN(fp + dst, k);
     pc = e[0].target;
     NEXT();
 }
 L_DROP_KEEP: {
     uint64_t dst = pc[0].u64, k = pc[1].u64;
-    memmove(fp + dst, sp - k, k * sizeof *sp);
-    sp = fp + dst + k;
+    MOVE_DOWN(fp + dst, k);
     pc += 2;
     NEXT();
 }
 L_RETURN: {
     uint64_t k = pc->u64;
-    memmove(fp, sp - k, k * sizeof *sp);
-    sp = fp + k;
+    MOVE_DOWN(fp, k);
     wasm_frame_t *fr = &s->frames[--s->depth];
     pc = fr->ret_pc;
     fp = fr->fp;
@@ -208,6 +212,12 @@ L_SELECT: {
 }
 L_LOCAL_GET:
     *sp++ = fp[(pc++)->u64];
+    NEXT();
+L_LOCAL_GET2:
+    sp[0] = fp[pc[0].u64];
+    sp[1] = fp[pc[1].u64];
+    sp += 2;
+    pc += 2;
     NEXT();
 L_LOCAL_SET:
     fp[(pc++)->u64] = *--sp;

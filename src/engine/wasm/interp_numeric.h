@@ -14,18 +14,22 @@
 #define BIN(name, T, GET, expr)                                              \
     L_##name: { T b = GET(sp[-1]); T a = GET(sp[-2]); sp--; sp[-1] = (uint64_t)(expr); NEXT(); }
 #define ID(x) (x)
+/* the same operator with its right operand as an immediate (CONST k; OP fused) */
+#define BIN_IMM(name, T, GET, expr)                                          \
+    L_##name##_IMM: { T b = GET((pc++)->u64); T a = GET(sp[-1]); sp[-1] = (uint64_t)(expr); NEXT(); }
+#define BIN2(name, T, GET, expr) BIN(name, T, GET, expr) BIN_IMM(name, T, GET, expr)
 
     UN(I32_EQZ, uint32_t, U32, a == 0)
-    BIN(I32_EQ, uint32_t, U32, a == b)
-    BIN(I32_NE, uint32_t, U32, a != b)
-    BIN(I32_LT_S, uint32_t, U32, S32(a) < S32(b))
-    BIN(I32_LT_U, uint32_t, U32, a < b)
-    BIN(I32_GT_S, uint32_t, U32, S32(a) > S32(b))
-    BIN(I32_GT_U, uint32_t, U32, a > b)
-    BIN(I32_LE_S, uint32_t, U32, S32(a) <= S32(b))
-    BIN(I32_LE_U, uint32_t, U32, a <= b)
-    BIN(I32_GE_S, uint32_t, U32, S32(a) >= S32(b))
-    BIN(I32_GE_U, uint32_t, U32, a >= b)
+    BIN2(I32_EQ, uint32_t, U32, a == b)
+    BIN2(I32_NE, uint32_t, U32, a != b)
+    BIN2(I32_LT_S, uint32_t, U32, S32(a) < S32(b))
+    BIN2(I32_LT_U, uint32_t, U32, a < b)
+    BIN2(I32_GT_S, uint32_t, U32, S32(a) > S32(b))
+    BIN2(I32_GT_U, uint32_t, U32, a > b)
+    BIN2(I32_LE_S, uint32_t, U32, S32(a) <= S32(b))
+    BIN2(I32_LE_U, uint32_t, U32, a <= b)
+    BIN2(I32_GE_S, uint32_t, U32, S32(a) >= S32(b))
+    BIN2(I32_GE_U, uint32_t, U32, a >= b)
     UN(I64_EQZ, uint64_t, ID, a == 0)
     BIN(I64_EQ, uint64_t, ID, a == b)
     BIN(I64_NE, uint64_t, ID, a != b)
@@ -53,9 +57,9 @@
     UN(I32_CLZ, uint32_t, U32, a ? __builtin_clz(a) : 32)
     UN(I32_CTZ, uint32_t, U32, a ? __builtin_ctz(a) : 32)
     UN(I32_POPCNT, uint32_t, U32, __builtin_popcount(a))
-    BIN(I32_ADD, uint32_t, U32, U32(a + b))
-    BIN(I32_SUB, uint32_t, U32, U32(a - b))
-    BIN(I32_MUL, uint32_t, U32, U32(a * b))
+    BIN2(I32_ADD, uint32_t, U32, U32(a + b))
+    BIN2(I32_SUB, uint32_t, U32, U32(a - b))
+    BIN2(I32_MUL, uint32_t, U32, U32(a * b))
 L_I32_DIV_S: {
     uint32_t b = U32(sp[-1]), a = U32(sp[-2]);
     if (b == 0)
@@ -90,20 +94,20 @@ L_I32_REM_U: {
     sp[-1] = a % b;
     NEXT();
 }
-    BIN(I32_AND, uint32_t, U32, a & b)
-    BIN(I32_OR, uint32_t, U32, a | b)
-    BIN(I32_XOR, uint32_t, U32, a ^ b)
-    BIN(I32_SHL, uint32_t, U32, U32(a << (b & 31)))
-    BIN(I32_SHR_S, uint32_t, U32, U32(S32(a) >> (b & 31)))
-    BIN(I32_SHR_U, uint32_t, U32, a >> (b & 31))
+    BIN2(I32_AND, uint32_t, U32, a & b)
+    BIN2(I32_OR, uint32_t, U32, a | b)
+    BIN2(I32_XOR, uint32_t, U32, a ^ b)
+    BIN2(I32_SHL, uint32_t, U32, U32(a << (b & 31)))
+    BIN2(I32_SHR_S, uint32_t, U32, U32(S32(a) >> (b & 31)))
+    BIN2(I32_SHR_U, uint32_t, U32, a >> (b & 31))
     BIN(I32_ROTL, uint32_t, U32, U32((a << (b & 31)) | (a >> ((32 - (b & 31)) & 31))))
     BIN(I32_ROTR, uint32_t, U32, U32((a >> (b & 31)) | (a << ((32 - (b & 31)) & 31))))
 
     UN(I64_CLZ, uint64_t, ID, a ? __builtin_clzll(a) : 64)
     UN(I64_CTZ, uint64_t, ID, a ? __builtin_ctzll(a) : 64)
     UN(I64_POPCNT, uint64_t, ID, __builtin_popcountll(a))
-    BIN(I64_ADD, uint64_t, ID, a + b)
-    BIN(I64_SUB, uint64_t, ID, a - b)
+    BIN2(I64_ADD, uint64_t, ID, a + b)
+    BIN2(I64_SUB, uint64_t, ID, a - b)
     BIN(I64_MUL, uint64_t, ID, a * b)
 L_I64_DIV_S: {
     uint64_t b = sp[-1], a = sp[-2];
@@ -139,7 +143,7 @@ L_I64_REM_U: {
     sp[-1] = a % b;
     NEXT();
 }
-    BIN(I64_AND, uint64_t, ID, a & b)
+    BIN2(I64_AND, uint64_t, ID, a & b)
     BIN(I64_OR, uint64_t, ID, a | b)
     BIN(I64_XOR, uint64_t, ID, a ^ b)
     BIN(I64_SHL, uint64_t, ID, a << (b & 63))
@@ -227,6 +231,8 @@ L_F64_REINTERPRET_I64:
     UN(I64_TRUNC_SAT_F64_U, uint64_t, ID, wasm_trunc_sat(7, a))
 #undef UN
 #undef BIN
+#undef BIN2
+#undef BIN_IMM
 #undef ID
 #undef TRUNC
 #undef U32

@@ -47,7 +47,16 @@
     X(I32_TRUNC_SAT_F64_U) X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U)                      \
     X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
 
-#define WASM_ALL_OPS(X) WASM_CONTROL_OPS(X) WASM_NUMERIC_OPS(X)
+/* Superinstructions made by the compiler's peephole: a binary operator whose right operand is
+ * the constant pushed just before it, and two consecutive local.get. */
+#define WASM_FUSED_OPS(X)                                                                     \
+    X(I32_ADD_IMM) X(I32_SUB_IMM) X(I32_MUL_IMM) X(I32_AND_IMM) X(I32_OR_IMM) X(I32_XOR_IMM)  \
+    X(I32_SHL_IMM) X(I32_SHR_S_IMM) X(I32_SHR_U_IMM) X(I32_EQ_IMM) X(I32_NE_IMM)             \
+    X(I32_LT_S_IMM) X(I32_LT_U_IMM) X(I32_GT_S_IMM) X(I32_GT_U_IMM) X(I32_LE_S_IMM)           \
+    X(I32_LE_U_IMM) X(I32_GE_S_IMM) X(I32_GE_U_IMM) X(I64_ADD_IMM) X(I64_SUB_IMM)             \
+    X(I64_AND_IMM) X(LOCAL_GET2)
+
+#define WASM_ALL_OPS(X) WASM_CONTROL_OPS(X) WASM_NUMERIC_OPS(X) WASM_FUSED_OPS(X)
 
 #define WASM_OP_ENUM(name) WOP_##name,
 enum wasm_op { WASM_ALL_OPS(WASM_OP_ENUM) WOP_COUNT };

@@ -190,7 +190,7 @@ static wasm_result_t validate_func(wasm_module_t *m, uint32_t i, const void *con
     code->nparams = np;
     code->nresults = ft->result_count;
 
-    vctx_t c = {.m = m, .fn = code, .err = err, .labels = labels};
+    vctx_t c = {.m = m, .fn = code, .err = err, .labels = labels, .last_op = -1};
     vctrl_t fn = {.nout = ft->result_count, .out = ft->results};
     wasm_result_t rc = WASM_OK;
     if (!v_push_ctrl(&c, V_FUNC, &fn))

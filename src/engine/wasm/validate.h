@@ -41,6 +41,8 @@ typedef struct vctx {
     size_t fuel_cell;   /* index + 1 of the open fuel segment's count */
     uint64_t fuel_count;
     const void *const *labels;
+    int last_op;    /* the last op emitted (for the peephole), -1 after a label */
+    size_t last_at; /* its cell index */
     bool oom;
 } vctx_t;
 
@@ -81,6 +83,9 @@ bool v_instr(vctx_t *c, wasm_reader_t *r, const wasm_instr_t *in);
 
 /* compile.c */
 void c_op(vctx_t *c, enum wasm_op op);
+void c_numeric(vctx_t *c, enum wasm_op op);
+void c_local_get(vctx_t *c, uint32_t index);
+void c_br_unless(vctx_t *c, size_t *chain);
 void c_imm(vctx_t *c, uint64_t v);
 void c_ptr(vctx_t *c, const void *p);
 void c_target(vctx_t *c, size_t index); /* a known code index (backward branch) */

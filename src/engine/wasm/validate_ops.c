@@ -73,7 +73,7 @@ static bool numeric(vctx_t *c, uint32_t op)
         TRY(v_pop(c, b, NULL));
     TRY(v_pop(c, a, NULL));
     if (v_live(c))
-        c_op(c, iop);
+        c_numeric(c, iop);
     return v_push(c, r);
 }
 
@@ -300,13 +300,10 @@ static bool control(vctx_t *c, wasm_reader_t *r, const wasm_instr_t *in)
         TRY(v_pop_vals(c, bt.nin, bt.in));
         bool live = v_live(c);
         size_t fix = 0;
-        if (live) {
-            c_op(c, WOP_BR_UNLESS);
-            c_chain(c, &fix);
-        }
+        if (live)
+            c_br_unless(c, &fix);
         TRY(v_push_ctrl(c, V_IF, &bt));
         v_top(c)->else_fixup = fix;
-        c_fuel_point(c, false);
         return true;
     }
     case 0x05: { /* else */
@@ -324,9 +321,7 @@ static bool control(vctx_t *c, wasm_reader_t *r, const wasm_instr_t *in)
         f->else_fixup = 0;
         f->kind = V_ELSE;
         f->unreachable = false;
-        TRY(v_push_vals(c, f->nin, f->in));
-        c_fuel_point(c, false);
-        return true;
+        return v_push_vals(c, f->nin, f->in);
     }
     case 0x0B: { /* end */
         vctrl_t *f = v_top(c);
@@ -350,8 +345,8 @@ static bool control(vctx_t *c, wasm_reader_t *r, const wasm_instr_t *in)
         vctrl_t done = *f;
         c->nctrls--;
         TRY(v_push_vals(c, done.nout, done.out));
-        if (reached)
-            c_fuel_point(c, false);
+        if (reached && done.kind == V_LOOP)
+            c_fuel_point(c, false); /* else code after the loop would be charged per turn */
         return true;
     }
     case 0x0C: /* br */
@@ -426,9 +421,12 @@ static bool variable(vctx_t *c, const wasm_instr_t *in)
             TRY(v_pop(c, t, NULL));
         if (in->op != 0x21)
             TRY(v_push(c, t));
-        enum wasm_op op = in->op == 0x20 ? WOP_LOCAL_GET
-                          : in->op == 0x21 ? WOP_LOCAL_SET : WOP_LOCAL_TEE;
-        emit2(c, op, in->a, 0, 1);
+        if (in->op == 0x20) {
+            if (v_live(c))
+                c_local_get(c, in->a);
+            return true;
+        }
+        emit2(c, in->op == 0x21 ? WOP_LOCAL_SET : WOP_LOCAL_TEE, in->a, 0, 1);
         return true;
     }
     if (in->a >= m->nglobals)

@@ -23,7 +23,7 @@
 #include "wire/websocket/ws_internal.h"
 
 #define WS_CLOSE_ACK_SECS 3         /* how long our close frame waits for the peer's */
-#define WS_WRITES_PER_CALLBACK 16   /* frames written per WRITEABLE while the pipe takes them */
+#define WS_WRITES_PER_CALLBACK 16   /* frames written per WRITEABLE while the kernel takes them */
 #define WS_RETRY_MAX_MS 10000       /* WirePool's cap (runtime.md 4.6) */
 /* LWS_WRITE_CLOSE is private in 4.1.6; lws_close_reason() + return -1 loses the frame there. */
 #define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
@@ -355,6 +355,7 @@ int actr_ws_send(actr_ws_hub_t *hub, actr_ws_conn_id_t id, uint8_t payload_type,
     ws_frame_header(f->buf + LWS_PRE, payload_type, (uint32_t)len);
     if (len)
         memcpy(f->buf + LWS_PRE + WS_FRAME_HEADER, payload->data, len);
+    bool was_empty = !c->q_head;
     if (c->q_tail)
         c->q_tail->next = f;
     else
@@ -362,7 +363,8 @@ int actr_ws_send(actr_ws_hub_t *hub, actr_ws_conn_id_t id, uint8_t payload_type,
     c->q_tail = f;
     c->q_frames++;
     c->q_bytes += flen;
-    if (c->wsi && c->phase == WS_OPEN)
+    /* A non-empty queue already has a WRITEABLE on order: asking again costs a syscall. */
+    if (was_empty && c->wsi && c->phase == WS_OPEN)
         lws_callback_on_writable(c->wsi);
     return 0;
 }
@@ -413,7 +415,7 @@ static int on_writeable(ws_conn_t *c, struct lws *wsi)
         }
         hub->stats.frames_out++;
         hub->stats.bytes_out += len - WS_FRAME_HEADER;
-        if (lws_send_pipe_choked(wsi))
+        if (lws_partial_buffered(wsi)) /* the kernel took only part: wait for WRITEABLE */
             break;
     }
     if (c->q_head)

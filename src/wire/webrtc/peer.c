@@ -19,6 +19,15 @@
 
 /* ---- environment -------------------------------------------------------------------------- */
 
+/* Before the SCTP timers: deliver what the ICE sockets already hold (bounded). */
+static void env_before_tick(void *arg)
+{
+    actr_rtc_env_t *env = arg;
+    GMainContext *ctx = actr_gpump_context(env->pump);
+    for (int i = 0; i < 64 && g_main_context_iteration(ctx, FALSE); i++)
+        ;
+}
+
 int actr_rtc_env_new(uv_loop_t *loop, actr_rtc_env_t **out)
 {
     if (!loop || !out)
@@ -30,6 +39,8 @@ int actr_rtc_env_new(uv_loop_t *loop, actr_rtc_env_t **out)
     int rc = actr_gpump_new(loop, &env->pump);
     if (rc == 0) {
         rc = actr_sctp_host_new(loop, &env->sctp);
+        if (rc == 0)
+            actr_sctp_host_set_before_tick(env->sctp, env_before_tick, env);
         if (rc != 0)
             actr_gpump_close(env->pump);
     }

@@ -4,6 +4,8 @@
  * usrsctp finds an association's lower layer through the address we register; we register a
  * numeric id, not a pointer, and resolve it in a registry, so a packet usrsctp emits after we
  * freed the association (a late timer) is dropped instead of touching freed memory.
+ * usrsctp's timers are process-wide; a packet they emit on a thread other than the association's
+ * loop is copied to that loop through a uv_async (DTLS and ICE are single-threaded).
  * We never use usrsctp's receive callback or upcall (they run with socket locks held); instead
  * the socket is drained with usrsctp_recvv after every input packet and every timer tick, which
  * are the only events that can make data readable or free send space.
@@ -41,12 +43,30 @@ typedef struct stream_state {
     bool high; /* above the high threshold since the last low event */
 } stream_state_t;
 
+/* A packet usrsctp emitted on another loop's thread (its timers are process-wide), waiting to
+ * be sent from the owner's loop. */
+typedef struct xpkt {
+    struct xpkt *next;
+    uintptr_t id;
+    size_t len;
+    uint8_t data[];
+} xpkt_t;
+
+#define SCTP_XQUEUE_MAX 1024 /* beyond: dropped, as a lost packet */
+
 struct actr_sctp_host {
     uv_loop_t *loop;
+    pthread_t owner; /* the loop's thread */
     uv_timer_t timer;
+    uv_async_t async;
+    int open_handles;
+    xpkt_t *xhead, *xtail; /* under g_lock */
+    size_t xcount;
     actr_sctp_t *list;
     size_t count;
     bool closing;
+    void (*before_tick)(void *arg);
+    void *before_tick_arg;
 };
 
 struct actr_sctp {
@@ -76,6 +96,7 @@ struct actr_sctp {
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static actr_sctp_t **g_slots; /* registry: id = slot index + 1 (0 is never an address) */
+static actr_sctp_host_t **g_hosts; /* the host of each slot, read under g_lock by other threads */
 static size_t g_nslots;
 static uint64_t g_last_tick_ms;
 
@@ -94,9 +115,13 @@ static uintptr_t registry_add(actr_sctp_t *s)
 {
     pthread_mutex_lock(&g_lock);
     actr_sctp_t **n = realloc(g_slots, (g_nslots + 1) * sizeof(*n));
-    uintptr_t id = 0;
-    if (n) {
+    if (n)
         g_slots = n;
+    actr_sctp_host_t **hs = n ? realloc(g_hosts, (g_nslots + 1) * sizeof(*hs)) : NULL;
+    uintptr_t id = 0;
+    if (hs) {
+        g_hosts = hs;
+        g_hosts[g_nslots] = s->host;
         g_slots[g_nslots++] = s;
         id = g_nslots;
     }
@@ -112,11 +137,43 @@ static void registry_del(uintptr_t id)
     pthread_mutex_unlock(&g_lock);
 }
 
+/* Called with g_lock held: queues a copy for the owner loop. */
+static void cross_thread_locked(actr_sctp_host_t *h, uintptr_t id, const void *buf, size_t len)
+{
+    if (h->closing || h->xcount >= SCTP_XQUEUE_MAX)
+        return;
+    xpkt_t *x = malloc(sizeof(*x) + len);
+    if (!x)
+        return;
+    x->next = NULL;
+    x->id = id;
+    x->len = len;
+    memcpy(x->data, buf, len);
+    if (h->xtail)
+        h->xtail->next = x;
+    else
+        h->xhead = x;
+    h->xtail = x;
+    h->xcount++;
+    uv_async_send(&h->async);
+}
+
 static int conn_output(void *addr, void *buf, size_t len, uint8_t tos, uint8_t set_df)
 {
     (void)tos;
     (void)set_df;
-    actr_sctp_t *s = registry_get((uintptr_t)addr);
+    uintptr_t id = (uintptr_t)addr;
+    /* usrsctp timers are process-wide: with two loops, a timer of one loop's association can
+     * fire on the other loop's thread. DTLS and ICE are not thread-safe: hand the packet over. */
+    pthread_mutex_lock(&g_lock);
+    if (id >= 1 && id <= g_nslots && g_slots[id - 1] &&
+        !pthread_equal(g_hosts[id - 1]->owner, pthread_self())) {
+        cross_thread_locked(g_hosts[id - 1], id, buf, len);
+        pthread_mutex_unlock(&g_lock);
+        return 0;
+    }
+    pthread_mutex_unlock(&g_lock);
+    actr_sctp_t *s = registry_get(id);
     if (!s || s->closed)
         return 0; /* as if lost */
     s->stats.packets_out++;
@@ -154,6 +211,10 @@ static void flush_queue(actr_sctp_t *s);
 static void on_tick(uv_timer_t *t)
 {
     actr_sctp_host_t *h = t->data;
+    /* Timers run before I/O in a libuv iteration: SACKs already waiting in the socket would
+     * otherwise count as late and fire T3 retransmission timers after a busy turn. */
+    if (h->before_tick)
+        h->before_tick(h->before_tick_arg);
     uint64_t now = actr_clock_mono_ms();
     pthread_mutex_lock(&g_lock);
     uint64_t elapsed = now > g_last_tick_ms ? now - g_last_tick_ms : 0;
@@ -167,6 +228,26 @@ static void on_tick(uv_timer_t *t)
     }
 }
 
+static void on_async(uv_async_t *a)
+{
+    actr_sctp_host_t *h = a->data;
+    pthread_mutex_lock(&g_lock);
+    xpkt_t *x = h->xhead;
+    h->xhead = h->xtail = NULL;
+    h->xcount = 0;
+    pthread_mutex_unlock(&g_lock);
+    while (x) {
+        xpkt_t *next = x->next;
+        actr_sctp_t *s = registry_get(x->id);
+        if (s && s->host == h && !s->closed) {
+            s->stats.packets_out++;
+            s->cbs.send(s->arg, x->data, x->len);
+        }
+        free(x);
+        x = next;
+    }
+}
+
 int actr_sctp_host_new(uv_loop_t *loop, actr_sctp_host_t **out)
 {
     pthread_once(&g_once, global_init);
@@ -174,23 +255,50 @@ int actr_sctp_host_new(uv_loop_t *loop, actr_sctp_host_t **out)
     if (!h)
         return ACTR_ENOMEM;
     h->loop = loop;
+    h->owner = pthread_self();
+    if (uv_async_init(loop, &h->async, on_async) != 0) {
+        free(h);
+        return ACTR_EINTERNAL;
+    }
     uv_timer_init(loop, &h->timer);
-    h->timer.data = h;
+    h->timer.data = h->async.data = h;
+    h->open_handles = 2;
     *out = h;
     return 0;
 }
 
 static void on_host_closed(uv_handle_t *hd)
 {
-    free(hd->data);
+    actr_sctp_host_t *h = hd->data;
+    if (--h->open_handles > 0)
+        return;
+    pthread_mutex_lock(&g_lock); /* a late cross-thread packet may have been queued */
+    xpkt_t *x = h->xhead;
+    h->xhead = h->xtail = NULL;
+    pthread_mutex_unlock(&g_lock);
+    while (x) {
+        xpkt_t *next = x->next;
+        free(x);
+        x = next;
+    }
+    free(h);
 }
 
 void actr_sctp_host_close(actr_sctp_host_t *h)
 {
     if (!h || h->closing)
         return;
+    pthread_mutex_lock(&g_lock);
     h->closing = true;
+    pthread_mutex_unlock(&g_lock);
     uv_close((uv_handle_t *)&h->timer, on_host_closed);
+    uv_close((uv_handle_t *)&h->async, on_host_closed);
+}
+
+void actr_sctp_host_set_before_tick(actr_sctp_host_t *h, void (*fn)(void *), void *arg)
+{
+    h->before_tick = fn;
+    h->before_tick_arg = arg;
 }
 
 size_t actr_sctp_host_count(const actr_sctp_host_t *h)

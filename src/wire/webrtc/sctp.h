@@ -9,9 +9,9 @@
  * announced, a send queue behind "would block" that gives each stream a bufferedAmount with a low
  * and a high threshold.
  *
- * Every function and callback on the loop thread of the host. One host per process drives the
- * usrsctp timers; a second host (a second loop) works but its timer ticks are shared, see
- * docs/WEBRTC.md.
+ * Every function and callback on the loop thread of the host (create the host on that thread).
+ * Several hosts (several loops) may exist: usrsctp's timers are process-wide, and a packet one
+ * emits for another loop's association is handed to that loop.
  */
 #ifndef ACTR_WIRE_WEBRTC_SCTP_H
 #define ACTR_WIRE_WEBRTC_SCTP_H
@@ -68,6 +68,8 @@ int actr_sctp_host_new(uv_loop_t *loop, actr_sctp_host_t **out);
 /* Closes the timer (async; frees itself). Associations must be closed first. NULL: no-op. */
 void actr_sctp_host_close(actr_sctp_host_t *h);
 size_t actr_sctp_host_count(const actr_sctp_host_t *h);
+/* fn runs at each timer tick before usrsctp's timers: the env reads pending input there. */
+void actr_sctp_host_set_before_tick(actr_sctp_host_t *h, void (*fn)(void *), void *arg);
 
 void actr_sctp_config_init(actr_sctp_config_t *cfg);
 

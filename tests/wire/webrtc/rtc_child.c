@@ -22,6 +22,8 @@ struct rtc_child {
     int open_handles;
     bool closing;
     bool freeing; /* free when the last handle is closed */
+    bool no_proc;
+    bool eof; /* the peer closed its end */ /* our own stdin/stdout (rtc_child_stdio), no process handle */
 };
 
 typedef struct wreq {
@@ -97,8 +99,10 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
         c->line[c->len++] = ch;
     }
     free(b->base);
-    if (n < 0)
+    if (n < 0) {
+        c->eof = true;
         uv_read_stop(s);
+    }
 }
 
 int rtc_child_spawn(uv_loop_t *loop, char *const argv[], char *const env[], rtc_child_msg_fn fn,
@@ -143,6 +147,38 @@ int rtc_child_spawn(uv_loop_t *loop, char *const argv[], char *const env[], rtc_
     return 0;
 }
 
+int rtc_child_stdio(uv_loop_t *loop, rtc_child_msg_fn fn, void *arg, rtc_child_t **out)
+{
+    rtc_child_t *c = calloc(1, sizeof(*c));
+    if (!c)
+        return UV_ENOMEM;
+    c->fn = fn;
+    c->arg = arg;
+    c->no_proc = true;
+    uv_pipe_init(loop, &c->in, 0);
+    uv_pipe_init(loop, &c->out, 0);
+    c->in.data = c->out.data = c;
+    c->open_handles = 2;
+    int rc = uv_pipe_open(&c->out, 0);
+    if (rc == 0)
+        rc = uv_pipe_open(&c->in, 1);
+    if (rc == 0)
+        rc = uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
+    if (rc != 0) {
+        c->closing = c->exited = c->freeing = true;
+        uv_close((uv_handle_t *)&c->in, on_closed);
+        uv_close((uv_handle_t *)&c->out, on_closed);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+bool rtc_child_eof(const rtc_child_t *c)
+{
+    return c->eof;
+}
+
 static void on_written(uv_write_t *req, int status)
 {
     (void)status;
@@ -180,6 +216,11 @@ int rtc_child_send(rtc_child_t *c, const cJSON *msg)
     return rc;
 }
 
+int rtc_child_pid(const rtc_child_t *c)
+{
+    return c->no_proc ? 0 : c->proc.pid;
+}
+
 bool rtc_child_exited(const rtc_child_t *c)
 {
     return c->exited;
@@ -201,15 +242,17 @@ void rtc_child_close(rtc_child_t *c)
     if (!c || c->closing)
         return;
     c->closing = true;
-    if (!c->exited)
+    if (!c->exited && !c->no_proc)
         uv_process_kill(&c->proc, SIGTERM);
+    if (c->no_proc)
+        c->exited = true;
     uv_close((uv_handle_t *)&c->in, on_closed);
     uv_close((uv_handle_t *)&c->out, on_closed);
 }
 
 bool rtc_child_done(const rtc_child_t *c)
 {
-    return !c || (c->closing && c->open_handles <= 1 && c->exited);
+    return !c || (c->closing && c->open_handles <= (c->no_proc ? 0 : 1) && c->exited);
 }
 
 void rtc_child_free(rtc_child_t *c)
@@ -218,5 +261,12 @@ void rtc_child_free(rtc_child_t *c)
         return;
     rtc_child_close(c);
     c->freeing = true;
+    if (c->no_proc) {
+        if (c->open_handles == 0) {
+            free(c->line);
+            free(c);
+        }
+        return;
+    }
     uv_close((uv_handle_t *)&c->proc, on_closed);
 }

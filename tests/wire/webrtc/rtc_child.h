@@ -22,6 +22,12 @@ typedef void (*rtc_child_msg_fn)(void *arg, const cJSON *msg);
 int rtc_child_spawn(uv_loop_t *loop, char *const argv[], char *const env[], rtc_child_msg_fn fn,
                     void *arg, rtc_child_t **out);
 
+/* The same channel on this process's own stdin (read) and stdout (write): the child side. */
+int rtc_child_stdio(uv_loop_t *loop, rtc_child_msg_fn fn, void *arg, rtc_child_t **out);
+/* The other end closed (stdin EOF for rtc_child_stdio, stdout EOF for a spawned child). */
+bool rtc_child_eof(const rtc_child_t *c);
+int rtc_child_pid(const rtc_child_t *c);
+
 /* Writes one JSON object as a line (the object is not consumed). */
 int rtc_child_send(rtc_child_t *c, const cJSON *msg);
 

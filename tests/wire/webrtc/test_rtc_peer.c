@@ -4,6 +4,7 @@
  * thresholds, fingerprint mismatch, ICE restart keeping the channels, early candidates,
  * garbage datagrams, unknown labels, and a clean close (run under ASan for leaks).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,11 @@
 
 #include "rtc_pair.h"
 #include "wire/webrtc/peer_internal.h"
+
+static bool got_80(rtc_pair_t *pr)
+{
+    return pr->a.nmsgs >= 80;
+}
 
 static bool got_msgs_b(rtc_pair_t *pr)
 {
@@ -50,6 +56,16 @@ static void test_connect_all_lanes(void **state)
     }
     assert_true(actr_dtls_is_client(pr.b.peer->dtls));
     assert_false(actr_dtls_is_client(pr.a.peer->dtls));
+    /* DTLS-SRTP keying material for media: what one side protects with the other unprotects. */
+    actr_dtls_srtp_t ka, kb;
+    assert_int_equal(actr_rtc_peer_srtp_keys(pr.a.peer, &ka), 0);
+    assert_int_equal(actr_rtc_peer_srtp_keys(pr.b.peer, &kb), 0);
+    assert_int_equal(ka.profile, kb.profile);
+    assert_true(ka.key_len == 16 && (ka.salt_len == 12 || ka.salt_len == 14));
+    assert_memory_equal(ka.local_key, kb.remote_key, ka.key_len);
+    assert_memory_equal(ka.remote_key, kb.local_key, ka.key_len);
+    assert_memory_equal(ka.local_salt, kb.remote_salt, ka.salt_len);
+    assert_memory_not_equal(ka.local_key, ka.remote_key, ka.key_len);
     assert_int_equal(rtc_pair_destroy(&pr), 0);
 }
 
@@ -369,6 +385,46 @@ static void test_close_one_side(void **state)
     assert_int_equal(rtc_pair_destroy(&pr), 0);
 }
 
+/* One pair: connect, exchange a message each way on every lane, close. Returns 0 when all went
+ * right (runs on any thread: each pair has its own loop and env). */
+static int pair_roundtrip(void)
+{
+    rtc_pair_t pr;
+    int bad = 0;
+    if (rtc_pair_init(&pr, NULL) != 0 || !rtc_pair_connect(&pr))
+        bad = 1;
+    pr.b.echo = true;
+    for (int round = 0; !bad && round < 20; round++)
+        for (int l = 0; l < ACTR_RTC_LANE_COUNT; l++)
+            if (actr_rtc_peer_send(pr.a.peer, (actr_rtc_lane_t)l, (const uint8_t *)"ping", 4, true))
+                bad = 1;
+    if (!bad && !rtc_run_until(&pr, got_80, 10000))
+        bad = 1;
+    if (rtc_pair_destroy(&pr) != 0)
+        bad = 1;
+    return bad;
+}
+
+static void *pair_thread(void *arg)
+{
+    *(int *)arg = pair_roundtrip();
+    return NULL;
+}
+
+/* Two loops in one process (two hypers): usrsctp's timers are process-wide, so packets for one
+ * loop's associations may be produced on the other thread and must be handed over. */
+static void test_two_loops(void **state)
+{
+    (void)state;
+    pthread_t t;
+    int other = -1;
+    assert_int_equal(pthread_create(&t, NULL, pair_thread, &other), 0);
+    int mine = pair_roundtrip();
+    pthread_join(t, NULL);
+    assert_int_equal(mine, 0);
+    assert_int_equal(other, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_garbage_datagrams),
         cmocka_unit_test(test_unknown_label_refused),
         cmocka_unit_test(test_close_one_side),
+        cmocka_unit_test(test_two_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

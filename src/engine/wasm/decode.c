@@ -24,11 +24,15 @@ static bool nomem(wasm_reader_t *r)
  * against the bytes left (every element takes at least one byte) before allocating. */
 static bool rd_vec(wasm_reader_t *r, uint32_t *n, size_t size, void **out)
 {
-    TRY(wasm_rd_u32(r, n));
-    if (*n > (size_t)(r->end - r->p))
+    uint32_t count;
+    TRY(wasm_rd_u32(r, &count));
+    if (count > (size_t)(r->end - r->p))
         return wasm_rd_fail(r, "length out of bounds");
-    *out = calloc(*n ? *n : 1, size);
-    return *out ? true : nomem(r);
+    *out = calloc(count ? count : 1, size);
+    if (!*out)
+        return nomem(r);
+    *n = count; /* only now: release() walks n entries */
+    return true;
 }
 
 static bool rd_const(wasm_reader_t *r, wasm_module_t *m, wasm_const_t *c)

@@ -11,8 +11,12 @@ actr_target_warnings(rtc_pair)
 actr_add_test(NAME test_rtc_peer SOURCES ${RTC_TEST_DIR}/test_rtc_peer.c LIBS rtc_pair TIMEOUT 180)
 actr_add_test(NAME test_rtc_units SOURCES ${RTC_TEST_DIR}/test_rtc_units.c TIMEOUT 60)
 
-# Against independent stacks (node peers from tests/interop, installed by its setup.sh).
+# Against independent stacks: the node peers of tests/interop (tests/interop/setup.sh installs
+# their npm packages; without them or without node the tests report "skipped").
 find_program(RTC_NODE node)
+if(NOT RTC_NODE)
+  set(RTC_NODE /usr/bin/node)
+endif()
 add_library(rtc_child STATIC ${RTC_TEST_DIR}/rtc_child.c)
 target_include_directories(rtc_child PUBLIC ${RTC_TEST_DIR})
 target_link_libraries(rtc_child PUBLIC actr_test_support)
@@ -21,3 +25,10 @@ add_executable(test_rtc_interop ${RTC_TEST_DIR}/test_rtc_interop.c)
 set_target_properties(test_rtc_interop PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
 target_link_libraries(test_rtc_interop PRIVATE rtc_child)
 actr_target_warnings(test_rtc_interop)
+foreach(stack wrtc werift)
+  add_test(NAME test_rtc_interop_${stack}
+           COMMAND test_rtc_interop ${RTC_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/interop ${stack}
+           WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
+  set_tests_properties(test_rtc_interop_${stack} PROPERTIES TIMEOUT 400 SKIP_RETURN_CODE 77
+                       ENVIRONMENT "${ACTR_TEST_ENV}")
+endforeach()

@@ -537,12 +537,12 @@ int actr_rtc_peer_add_candidate(actr_rtc_peer_t *p, const char *candidate, const
         return ACTR_EINVAL;
     if (p->closing)
         return ACTR_ESTATE;
-    if (!ufrag || !ufrag[0])
-        return ACTR_EINVAL; /* spec 7.3: candidates without username_fragment are dropped */
     if (candidate[0] == 0) {
         actr_ice_remote_gathering_done(p->ice); /* end-of-candidates */
         return 0;
     }
+    if (!ufrag || !ufrag[0])
+        return ACTR_EINVAL; /* spec 7.3: candidates without username_fragment are dropped */
     return actr_ice_add_remote_candidate(p->ice, candidate, ufrag, res);
 }
 

@@ -1,29 +1,32 @@
 /*
- * rtc_child.c - child process with a JSON-lines channel on a uv loop (see rtc_child.h).
+ * rtc_child.c - JSON-lines channels to peer processes (see rtc_child.h).
+ *
+ * Handles: the process (when there is one), the read and write streams (two pipes, or one TCP
+ * connection used both ways), and the TCP listener. Each is counted while open; the struct is
+ * freed by the last close callback after rtc_child_free().
  */
 #include "rtc_child.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct rtc_child {
+    uv_loop_t *loop;
     uv_process_t proc;
-    uv_pipe_t in, out;
-    uv_process_options_t opts;
+    uv_pipe_t in, out; /* pipe mode: we write `in`, read `out` */
+    uv_tcp_t server, conn;
+    uv_stream_t *rd, *wr; /* NULL until connected in TCP mode */
+    bool has_proc, has_pipes, has_server, has_conn;
     rtc_child_msg_fn fn;
     void *arg;
     char *line;
     size_t len, cap;
-    bool discarding;
+    bool discarding, eof, exited, closing, freeing;
     size_t dropped;
-    bool exited;
     int status;
     int open_handles;
-    bool closing;
-    bool freeing; /* free when the last handle is closed */
-    bool no_proc;
-    bool eof; /* the peer closed its end */ /* our own stdin/stdout (rtc_child_stdio), no process handle */
 };
 
 typedef struct wreq {
@@ -38,6 +41,13 @@ static void on_closed(uv_handle_t *h)
         free(c->line);
         free(c);
     }
+}
+
+static void close_handle(rtc_child_t *c, uv_handle_t *h)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, on_closed);
+    (void)c;
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
@@ -58,13 +68,11 @@ static void line_done(rtc_child_t *c)
 {
     if (!c->discarding && c->len > 0) {
         cJSON *msg = cJSON_ParseWithLength(c->line, c->len);
-        if (msg) {
-            if (cJSON_IsObject(msg) && c->fn)
-                c->fn(c->arg, msg);
-            cJSON_Delete(msg);
-        } else {
+        if (msg && cJSON_IsObject(msg) && c->fn && !c->closing)
+            c->fn(c->arg, msg);
+        else
             c->dropped++;
-        }
+        cJSON_Delete(msg);
     }
     c->len = 0;
     c->discarding = false;
@@ -105,17 +113,68 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
     }
 }
 
-int rtc_child_spawn(uv_loop_t *loop, char *const argv[], char *const env[], rtc_child_msg_fn fn,
-                    void *arg, rtc_child_t **out)
+static rtc_child_t *child_new(uv_loop_t *loop, rtc_child_msg_fn fn, void *arg)
 {
     rtc_child_t *c = calloc(1, sizeof(*c));
     if (!c)
-        return UV_ENOMEM;
+        return NULL;
+    c->loop = loop;
     c->fn = fn;
     c->arg = arg;
+    c->proc.data = c->in.data = c->out.data = c->server.data = c->conn.data = c;
+    return c;
+}
+
+/* Starts the process; stdio[0..2] given. Counts the process handle even on failure (libuv
+ * initialises it either way). */
+static int start_proc(rtc_child_t *c, char *const argv[], char *const env[],
+                      uv_stdio_container_t *stdio)
+{
+    uv_process_options_t opts;
+    memset(&opts, 0, sizeof(opts));
+    opts.file = argv[0];
+    opts.args = (char **)argv;
+    opts.env = (char **)env;
+    opts.exit_cb = on_exit_cb;
+    opts.stdio = stdio;
+    opts.stdio_count = 3;
+    c->has_proc = true;
+    c->open_handles++;
+    int rc = uv_spawn(c->loop, &c->proc, &opts);
+    if (rc != 0)
+        c->exited = true;
+    return rc;
+}
+
+/* Gives up on a half-made child: close what exists, free at the last close. */
+static int abandon(rtc_child_t *c, int rc)
+{
+    c->closing = c->freeing = true;
+    if (c->has_proc)
+        close_handle(c, (uv_handle_t *)&c->proc);
+    if (c->has_pipes) {
+        close_handle(c, (uv_handle_t *)&c->in);
+        close_handle(c, (uv_handle_t *)&c->out);
+    }
+    if (c->has_server)
+        close_handle(c, (uv_handle_t *)&c->server);
+    if (c->open_handles == 0) {
+        free(c->line);
+        free(c);
+    }
+    return rc;
+}
+
+int rtc_child_spawn(uv_loop_t *loop, char *const argv[], char *const env[], rtc_child_msg_fn fn,
+                    void *arg, rtc_child_t **out)
+{
+    rtc_child_t *c = child_new(loop, fn, arg);
+    if (!c)
+        return UV_ENOMEM;
     uv_pipe_init(loop, &c->in, 0);
     uv_pipe_init(loop, &c->out, 0);
-    c->in.data = c->out.data = c->proc.data = c;
+    c->has_pipes = true;
+    c->open_handles += 2;
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
     stdio[0].data.stream = (uv_stream_t *)&c->in;
@@ -123,60 +182,99 @@ int rtc_child_spawn(uv_loop_t *loop, char *const argv[], char *const env[], rtc_
     stdio[1].data.stream = (uv_stream_t *)&c->out;
     stdio[2].flags = UV_INHERIT_FD;
     stdio[2].data.fd = 2;
-    c->opts.file = argv[0];
-    c->opts.args = (char **)argv;
-    c->opts.env = (char **)env;
-    c->opts.exit_cb = on_exit_cb;
-    c->opts.stdio = stdio;
-    c->opts.stdio_count = 3;
-    c->open_handles = 3;
-    int rc = uv_spawn(loop, &c->proc, &c->opts);
-    if (rc != 0) {
-        /* The handles are initialised even so: close them, the last close frees. */
-        c->closing = true;
-        c->exited = true;
-        c->freeing = true;
-        uv_close((uv_handle_t *)&c->in, on_closed);
-        uv_close((uv_handle_t *)&c->out, on_closed);
-        uv_close((uv_handle_t *)&c->proc, on_closed);
-        *out = NULL;
-        return rc;
+    int rc = start_proc(c, argv, env, stdio);
+    if (rc != 0)
+        return abandon(c, rc);
+    c->rd = (uv_stream_t *)&c->out;
+    c->wr = (uv_stream_t *)&c->in;
+    uv_read_start(c->rd, on_alloc, on_read);
+    *out = c;
+    return 0;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    rtc_child_t *c = server->data;
+    if (status < 0 || c->has_conn || c->closing)
+        return;
+    uv_tcp_init(c->loop, &c->conn);
+    c->has_conn = true;
+    c->open_handles++;
+    if (uv_accept(server, (uv_stream_t *)&c->conn) != 0) {
+        close_handle(c, (uv_handle_t *)&c->conn);
+        return;
     }
-    uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
+    uv_tcp_nodelay(&c->conn, 1);
+    c->rd = c->wr = (uv_stream_t *)&c->conn;
+    uv_read_start(c->rd, on_alloc, on_read);
+    close_handle(c, (uv_handle_t *)&c->server); /* one peer per channel */
+}
+
+int rtc_child_spawn_tcp(uv_loop_t *loop, char *const argv[], rtc_child_msg_fn fn, void *arg,
+                        rtc_child_t **out)
+{
+    rtc_child_t *c = child_new(loop, fn, arg);
+    if (!c)
+        return UV_ENOMEM;
+    uv_tcp_init(loop, &c->server);
+    c->has_server = true;
+    c->open_handles++;
+    struct sockaddr_in a;
+    uv_ip4_addr("127.0.0.1", 0, &a);
+    int rc = uv_tcp_bind(&c->server, (const struct sockaddr *)&a, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&c->server, 1, on_connection);
+    struct sockaddr_storage ss;
+    int sl = sizeof(ss);
+    if (rc == 0)
+        rc = uv_tcp_getsockname(&c->server, (struct sockaddr *)&ss, &sl);
+    if (rc != 0)
+        return abandon(c, rc);
+    char addr[32];
+    snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **args = calloc(n + 1, sizeof(char *));
+    if (!args)
+        return abandon(c, UV_ENOMEM);
+    for (size_t i = 0; i < n; i++)
+        args[i] = strcmp(argv[i], "@SIGNAL@") == 0 ? addr : argv[i];
+    uv_stdio_container_t stdio[3];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_INHERIT_FD;
+    stdio[1].data.fd = 2; /* the peers' own output goes to our stderr */
+    stdio[2].flags = UV_INHERIT_FD;
+    stdio[2].data.fd = 2;
+    rc = start_proc(c, args, NULL, stdio);
+    free(args);
+    if (rc != 0)
+        return abandon(c, rc);
     *out = c;
     return 0;
 }
 
 int rtc_child_stdio(uv_loop_t *loop, rtc_child_msg_fn fn, void *arg, rtc_child_t **out)
 {
-    rtc_child_t *c = calloc(1, sizeof(*c));
+    rtc_child_t *c = child_new(loop, fn, arg);
     if (!c)
         return UV_ENOMEM;
-    c->fn = fn;
-    c->arg = arg;
-    c->no_proc = true;
     uv_pipe_init(loop, &c->in, 0);
     uv_pipe_init(loop, &c->out, 0);
-    c->in.data = c->out.data = c;
-    c->open_handles = 2;
+    c->has_pipes = true;
+    c->open_handles += 2;
+    c->exited = true; /* no process of ours to wait for */
     int rc = uv_pipe_open(&c->out, 0);
     if (rc == 0)
         rc = uv_pipe_open(&c->in, 1);
+    c->rd = (uv_stream_t *)&c->out;
+    c->wr = (uv_stream_t *)&c->in;
     if (rc == 0)
-        rc = uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
-    if (rc != 0) {
-        c->closing = c->exited = c->freeing = true;
-        uv_close((uv_handle_t *)&c->in, on_closed);
-        uv_close((uv_handle_t *)&c->out, on_closed);
-        return rc;
-    }
+        rc = uv_read_start(c->rd, on_alloc, on_read);
+    if (rc != 0)
+        return abandon(c, rc);
     *out = c;
     return 0;
-}
-
-bool rtc_child_eof(const rtc_child_t *c)
-{
-    return c->eof;
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -191,6 +289,8 @@ int rtc_child_send(rtc_child_t *c, const cJSON *msg)
 {
     if (c->closing)
         return UV_EPIPE;
+    if (!c->wr)
+        return UV_ENOTCONN;
     char *text = cJSON_PrintUnformatted(msg);
     if (!text)
         return UV_ENOMEM;
@@ -208,7 +308,7 @@ int rtc_child_send(rtc_child_t *c, const cJSON *msg)
     free(text);
     w->buf = buf;
     uv_buf_t b = uv_buf_init(buf, (unsigned)n + 1);
-    int rc = uv_write(&w->req, (uv_stream_t *)&c->in, &b, 1, on_written);
+    int rc = uv_write(&w->req, c->wr, &b, 1, on_written);
     if (rc != 0) {
         free(buf);
         free(w);
@@ -216,9 +316,14 @@ int rtc_child_send(rtc_child_t *c, const cJSON *msg)
     return rc;
 }
 
-int rtc_child_pid(const rtc_child_t *c)
+bool rtc_child_connected(const rtc_child_t *c)
 {
-    return c->no_proc ? 0 : c->proc.pid;
+    return c->wr != NULL;
+}
+
+bool rtc_child_eof(const rtc_child_t *c)
+{
+    return c->eof;
 }
 
 bool rtc_child_exited(const rtc_child_t *c)
@@ -231,28 +336,39 @@ int rtc_child_exit_status(const rtc_child_t *c)
     return c->status;
 }
 
+int rtc_child_pid(const rtc_child_t *c)
+{
+    return c->has_proc ? c->proc.pid : 0;
+}
+
 size_t rtc_child_dropped_lines(const rtc_child_t *c)
 {
     return c->dropped;
 }
-
 
 void rtc_child_close(rtc_child_t *c)
 {
     if (!c || c->closing)
         return;
     c->closing = true;
-    if (!c->exited && !c->no_proc)
+    if (c->has_proc && !c->exited)
         uv_process_kill(&c->proc, SIGTERM);
-    if (c->no_proc)
-        c->exited = true;
-    uv_close((uv_handle_t *)&c->in, on_closed);
-    uv_close((uv_handle_t *)&c->out, on_closed);
+    if (c->has_pipes) {
+        close_handle(c, (uv_handle_t *)&c->in);
+        close_handle(c, (uv_handle_t *)&c->out);
+    }
+    if (c->has_conn)
+        close_handle(c, (uv_handle_t *)&c->conn);
+    if (c->has_server)
+        close_handle(c, (uv_handle_t *)&c->server);
 }
 
 bool rtc_child_done(const rtc_child_t *c)
 {
-    return !c || (c->closing && c->open_handles <= (c->no_proc ? 0 : 1) && c->exited);
+    if (!c)
+        return true;
+    int left = c->open_handles - (c->has_proc ? 1 : 0); /* the process handle closes in free */
+    return c->closing && c->exited && left <= 0;
 }
 
 void rtc_child_free(rtc_child_t *c)
@@ -261,12 +377,10 @@ void rtc_child_free(rtc_child_t *c)
         return;
     rtc_child_close(c);
     c->freeing = true;
-    if (c->no_proc) {
-        if (c->open_handles == 0) {
-            free(c->line);
-            free(c);
-        }
-        return;
+    if (c->has_proc)
+        close_handle(c, (uv_handle_t *)&c->proc);
+    if (c->open_handles == 0) {
+        free(c->line);
+        free(c);
     }
-    uv_close((uv_handle_t *)&c->proc, on_closed);
 }

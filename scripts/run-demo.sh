@@ -43,5 +43,8 @@ PY
 echo "== actrd: a local server, two actors register, discover each other and exchange relays"
 scripts/demo-actrd-pair.sh "$build"
 
+echo "== across processes: an echo service and a client, found through signaling, over direct WebSocket"
+ACTR_LOG=warn scripts/demo-echo-remote.sh "$build" "Hello from another process"
+
 echo "== in-process: two nodes of one hyper, a call handed over without serialization"
 ACTR_LOG=warn "$build"/bin/echo-inproc "Hello from Hyper"

@@ -7,3 +7,11 @@ add_test(NAME example_actrd_pair
          COMMAND ${PROJECT_SOURCE_DIR}/scripts/demo-actrd-pair.sh ${PROJECT_BINARY_DIR})
 set_tests_properties(example_actrd_pair PROPERTIES TIMEOUT 60 ENVIRONMENT "${ACTR_TEST_ENV}"
   PASS_REGULAR_EXPRESSION "done: two actors registered, met through signaling")
+
+# The main job: an echo service and a client in two processes, found through actrd's signaling,
+# talking over direct WebSocket (the client checks the reply and exits non-zero otherwise).
+add_test(NAME example_echo_remote
+         COMMAND ${PROJECT_SOURCE_DIR}/scripts/demo-echo-remote.sh ${PROJECT_BINARY_DIR}
+                 "ping across processes")
+set_tests_properties(example_echo_remote PROPERTIES TIMEOUT 90 ENVIRONMENT "${ACTR_TEST_ENV}"
+  PASS_REGULAR_EXPRESSION "echo-client got: Echo: ping across processes")

@@ -154,6 +154,25 @@ ACTR_API int actr_mailbox_enqueue(actr_mailbox_t *mb, const void *from, size_t f
                                   actr_mailbox_id_t *id_out, actr_error_t *err);
 
 /*
+ * Completion of actr_mailbox_enqueue_async(): status 0 once the message is committed (and
+ * visible to dequeue), else the error (err describes it). Runs on the mailbox's writer thread
+ * (in memory mode: inside the enqueue call); it must not block or call back into this mailbox.
+ */
+typedef void (*actr_mailbox_enqueued_fn)(void *arg, int status, const actr_mailbox_id_t *id,
+                                         const actr_error_t *err);
+
+/*
+ * As actr_mailbox_enqueue(), but returns once the message is queued for writing: done() reports
+ * the commit. Many such enqueues share one group commit, so an event loop can persist a stream
+ * of inbound messages without waiting for each fsync. Errors returned here mean done() will not
+ * run; ACTR_EAGAIN when the write queue stayed full for full_timeout_ms.
+ */
+ACTR_API int actr_mailbox_enqueue_async(actr_mailbox_t *mb, const void *from, size_t from_len,
+                                        const actr_buf_t *payload, actr_msg_priority_t priority,
+                                        actr_mailbox_enqueued_fn done, void *arg,
+                                        actr_error_t *err);
+
+/*
  * Takes up to min(cap, batch_size) queued messages, HIGH first, marks them in flight and fills
  * out[0..*count). Does not wait: *count is 0 when the queue is empty. The caller owns the
  * buffers in out (actr_mailbox_msgs_release()) and must ack or release every message.

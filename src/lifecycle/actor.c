@@ -206,7 +206,7 @@ static void run_request(actr_actor_t *a, actr_request_t *req)
     actr_ctx_t ctx;
     actr_ctx_init(&ctx, a->node, NULL);
     ctx.req = req;
-    ctx.caller = req->caller ? &req->caller->id : NULL;
+    ctx.caller = req->caller ? &req->caller->id : actr_remote_caller(req);
     actr_buf_t resp = ACTR_BUF_INIT;
     actr_error_t err;
     err.code = 0;

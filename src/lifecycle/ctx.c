@@ -36,6 +36,9 @@ const char *actr_ctx_request_id(actr_ctx_t *ctx)
         return ctx->fixed_rid;
     if (!ctx->req)
         return "";
+    const char *wire = actr_remote_request_id(ctx->req);
+    if (wire)
+        return wire;
     if (!ctx->rid_buf[0])
         actr_request_id_format(ctx->req->rid, ctx->node->hyper->rid_key, ctx->rid_buf);
     return ctx->rid_buf;

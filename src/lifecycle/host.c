@@ -15,6 +15,11 @@ typedef struct target {
     struct actr_node *caller; /* caller id carried by the request (reference taken), or NULL */
 } target_t;
 
+/* resolve()'s answer for a target outside this process when the sender has a network side. */
+#define REMOTE 1
+
+static int remote_tell(const actr_send_t *s, size_t len, actr_error_t *err);
+
 static void id_text(const actr_id_t *id, char *buf, size_t size)
 {
     if (actr_id_format(id, buf, size, NULL) != 0)
@@ -80,11 +85,13 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
     } else if ((t->node = cached_target(s)) != NULL) {
         t->owned = true;
     } else if (!(t->node = actr_directory_get(from->hyper->dir, s->target))) {
+        if (from->remote)
+            return REMOTE; /* not in this process: the network side takes it */
         char id[ACTR_ID_STR_SIZE];
         id_text(s->target, id, sizeof id);
         return actr_error_set(err, ACTR_EUNAVAILABLE, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
-                              "no route to %s: not a node of this process (remote transports "
-                              "are not integrated yet)", id);
+                              "no route to %s: not a node of this process, and this node is not "
+                              "registered with AIS (no network side)", id);
     } else {
         t->owned = true;
         remember_target(s, t->node);
@@ -214,6 +221,8 @@ int actr_host_tell(const actr_send_t *s, actr_error_t *err)
     int rc = check_route(s->route_key, &len, err);
     if (rc == 0)
         rc = resolve(s, &t, err);
+    if (rc == REMOTE)
+        return remote_tell(s, len, err);
     if (rc != 0)
         return rc;
     if (s->from_entry && actr_actor_current() == &s->from->actor) {
@@ -250,6 +259,70 @@ static void block_end(void *w)
     actr_workers_block_end(w);
 }
 
+/* ---- targets in other processes (lifecycle/remote.c carries them) ---- */
+
+static void deliver_to_caller(actr_request_t *req);
+
+static actr_request_t *remote_request(const actr_send_t *s, actr_direction_t dir,
+                                      actr_req_mode_t mode, size_t len, actr_error_t *err)
+{
+    actr_request_t *req = actr_request_new(dir, mode, s->route_key, len, s->payload);
+    if (!req)
+        actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, ACTR_WIRE_INTERNAL, "out of memory");
+    else if (req->call)
+        req->call->deadline_ns = actr_clock_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
+    return req;
+}
+
+static int remote_call(const actr_send_t *s, size_t len, actr_buf_t *response, actr_error_t *err)
+{
+    actr_request_t *req = remote_request(s, ACTR_DIR_REQUEST, ACTR_REQ_SYNC, len, err);
+    if (!req)
+        return ACTR_ENOMEM;
+    actr_request_ref(req); /* ours, for the wait; the other one goes to the network side */
+    int rc = actr_remote_send(s->from, req, s->target, s->timeout_ms, err);
+    if (rc == 0) {
+        actr_hyper_t *h = s->from->hyper;
+        rc = actr_request_wait(req, 0, block_begin, block_end, h->workers, response, err);
+    }
+    actr_request_unref(req);
+    return rc;
+}
+
+static int remote_call_async(const actr_send_t *s, size_t len, actr_call_cb cb, void *userdata,
+                             actr_error_t *err)
+{
+    actr_request_t *req = remote_request(s, ACTR_DIR_REQUEST, ACTR_REQ_ASYNC, len, err);
+    if (!req)
+        return ACTR_ENOMEM;
+    req->call->cb = cb;
+    req->call->userdata = userdata;
+    req->call->deliver = s->from_entry ? deliver_to_caller : NULL;
+    int rc = 0;
+    if (s->from_entry && !actr_actor_track(&s->from->actor, req))
+        rc = actr_error_set(err, ACTR_ESTATE, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
+                            "asynchronous calls are refused once the node is stopping");
+    else if ((rc = actr_request_arm_timer(req, s->from->hyper->loop)) != 0) {
+        if (s->from_entry)
+            actr_actor_untrack(&s->from->actor, req);
+        rc = actr_error_set(err, ACTR_EAGAIN, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
+                            "cannot arm the call's deadline timer");
+    }
+    if (rc != 0) {
+        actr_request_unref(req);
+        return rc;
+    }
+    /* From here the request completes one way or another (send failure included). */
+    actr_remote_send(s->from, req, s->target, s->timeout_ms, NULL);
+    return 0;
+}
+
+static int remote_tell(const actr_send_t *s, size_t len, actr_error_t *err)
+{
+    actr_request_t *req = remote_request(s, ACTR_DIR_TELL, ACTR_REQ_TELL, len, err);
+    return req ? actr_remote_send(s->from, req, s->target, 0, err) : ACTR_ENOMEM;
+}
+
 int actr_host_call(const actr_send_t *s, actr_buf_t *response, actr_error_t *err)
 {
     size_t len = 0;
@@ -261,6 +334,8 @@ int actr_host_call(const actr_send_t *s, actr_buf_t *response, actr_error_t *err
         rc = check_route(s->route_key, &len, err);
     if (rc == 0)
         rc = resolve(s, &t, err);
+    if (rc == REMOTE)
+        return remote_call(s, len, response, err);
     if (rc != 0)
         return rc;
     actr_actor_t *cur = actr_actor_current();
@@ -329,6 +404,8 @@ int actr_host_call_async(const actr_send_t *s, actr_call_cb cb, void *userdata,
         rc = check_route(s->route_key, &len, err);
     if (rc == 0)
         rc = resolve(s, &t, err);
+    if (rc == REMOTE)
+        return remote_call_async(s, len, cb, userdata, err);
     if (rc != 0)
         return rc;
     if (actr_actor_current())
@@ -384,12 +461,20 @@ int actr_host_discover(struct actr_node *from, const actr_type_t *type, actr_id_
     if (!type || !out)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
                               "type and out are required");
+    /* In this process first (zero copy), then through signaling. */
     if (actr_directory_find_type(from->hyper->dir, type, out) == 0)
         return 0;
+    if (from->remote) {
+        actr_workers_t *w = from->hyper->workers;
+        actr_workers_block_begin(w); /* a handler waiting on the network holds its worker */
+        int rc = actr_remote_discover(from, type, out, err);
+        actr_workers_block_end(w);
+        return rc;
+    }
     char ty[ACTR_TYPE_STR_SIZE];
     if (actr_type_format(type, ty, sizeof ty, NULL) != 0)
         snprintf(ty, sizeof ty, "<invalid type>");
-    return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_INTERNAL, ACTR_WIRE_NOT_IMPLEMENTED,
-                          "no running actor of type %s in this process, and remote discovery "
-                          "needs the signaling client (not integrated yet)", ty);
+    return actr_error_set(err, ACTR_ENOTFOUND, ACTR_KIND_CLIENT, ACTR_WIRE_NOT_FOUND,
+                          "no running actor of type %s in this process (and this node is not "
+                          "registered with AIS, so it cannot ask signaling)", ty);
 }

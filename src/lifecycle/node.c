@@ -142,11 +142,20 @@ int actr_node_register(actr_node_t *node, actr_error_t *err)
 {
     if (!node)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node is required");
-    if (state_of(node) != ACTR_NODE_ATTACHED)
+    if (state_of(node) != ACTR_NODE_ATTACHED || node->remote)
         return wrong_state(node, "register", "attached", err);
-    return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_INTERNAL, ACTR_WIRE_NOT_IMPLEMENTED,
-                          "register: the AIS client is not integrated yet; use "
-                          "actr_node_register_local() for in-process use");
+    int rc = actr_remote_register(node, err);
+    if (rc != 0) {
+        actr_remote_free(node->remote);
+        node->remote = NULL;
+        return rc;
+    }
+    rc = actr_directory_add(node->hyper->dir, &node->id, node);
+    if (rc != 0)
+        actr_log(ACTR_LOG_WARN, "runtime", "registered id already used in this process; "
+                 "in-process peers will not find this node", ACTR_KV("error", actr_strerror(rc)));
+    actr_node_set_state(node, ACTR_NODE_REGISTERED);
+    return 0;
 }
 
 int actr_node_register_local(actr_node_t *node, uint32_t realm_id, uint64_t serial,
@@ -190,6 +199,14 @@ int actr_node_start(actr_node_t *node, actr_ref_t **ref, actr_error_t *err)
     char id[ACTR_ID_STR_SIZE];
     if (actr_id_format(&node->id, id, sizeof id, NULL) != 0)
         id[0] = '\0';
+    /* A networked node connects signaling first (protocol.md 7.1 step 2); messages that
+     * arrive meanwhile wait in the mailbox until the gate opens after on_ready. */
+    if (node->remote && (rc = actr_remote_start(node, err)) != 0) {
+        actr_log(ACTR_LOG_ERROR, "runtime", "start aborted", ACTR_KV("actor", id),
+                 ACTR_KV("error", err ? err->message : actr_strerror(rc)));
+        actr_node_set_state(node, ACTR_NODE_STOPPED);
+        return rc;
+    }
     /* Nothing can reach the actor yet (not RUNNING): on_start and on_ready come first. */
     rc = actr_actor_run_lifecycle(&node->actor, ACTR_LIFECYCLE_ON_START, err);
     if (rc != 0) {
@@ -203,6 +220,9 @@ int actr_node_start(actr_node_t *node, actr_ref_t **ref, actr_error_t *err)
         actr_log(ACTR_LOG_WARN, "runtime", "on_ready failed", ACTR_KV("actor", id),
                  ACTR_KV("error", ready_err.message));
     actr_node_set_state(node, ACTR_NODE_RUNNING);
+    if (node->remote && actr_remote_open_gate(node) != 0)
+        actr_log(ACTR_LOG_ERROR, "runtime", "mailbox consumer did not start: remote messages "
+                 "stay queued", ACTR_KV("actor", id));
     actr_log(ACTR_LOG_INFO, "runtime", "ActrNode started successfully", ACTR_KV("actor", id));
     *ref = &node->ref;
     return 0;
@@ -227,10 +247,23 @@ void actr_node_free(actr_node_t *node)
 {
     if (!node)
         return;
+    if (node->remote)
+        actr_remote_consumer_stop(node->remote); /* queued remote messages stay in the mailbox */
     if (atomic_load(&node->actor_ready)) {
         actr_ref_shutdown(&node->ref);
         actr_ref_wait(&node->ref, -1);
         actr_actor_drain(&node->actor);
+    }
+    if (node->remote) {
+        actr_remote_stop(node);
+        actr_remote_free(node->remote);
+        node->remote = NULL;
+    }
+    if (node->package) {
+        free(node->package->manifest_raw);
+        free(node->package->target);
+        free(node->package);
+        node->package = NULL;
     }
     actr_node_state_t st = state_of(node);
     if (st >= ACTR_NODE_REGISTERED)

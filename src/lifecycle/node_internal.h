@@ -14,6 +14,7 @@
 #include "lifecycle/actor.h"
 #include "lifecycle/directory.h"
 #include "lifecycle/loop.h"
+#include "lifecycle/remote.h"
 #include "lifecycle/workers.h"
 
 struct actr_ref {
@@ -39,6 +40,10 @@ struct actr_node {
      * send (one atomic per ACTR_NODE_CREDIT_BLOCK sends). Serial context only; the rest is
      * given back by actr_node_free(). */
     uint32_t ref_credits;
+    /* The network side (AIS, signaling, WebSocket, mailbox): NULL for in-process nodes. */
+    actr_remote_t *remote;
+    /* Set by actr_node_attach(): what PACKAGE-mode registration sends (owned). */
+    actr_remote_package_t *package;
     pthread_mutex_t lock;  /* state changes and waiting for STOPPED */
     pthread_cond_t state_cv;
     struct actr_node *prev, *next; /* the hyper's list, under hyper->nodes_lock */

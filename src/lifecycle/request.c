@@ -95,6 +95,7 @@ void actr_request_unref(actr_request_t *req)
     if (req->call) {
         actr_buf_release(&req->call->response);
         free(req->call->error);
+        free(req->call->origin);
         pthread_cond_destroy(&req->call->cond);
         pthread_mutex_destroy(&req->call->lock);
         free(req);

@@ -97,6 +97,9 @@ typedef struct actr_call_ext {
     actr_loop_cmd_t timer_start, timer_cancel;
     bool timer_started; /* loop thread only */
     struct actr_request *out_prev, *out_next; /* the caller actor's outstanding list */
+    /* A request that came from the network: its caller id, wire request id and where the
+     * answer goes (lifecycle/remote_inbound.c); NULL for in-process requests. */
+    struct actr_remote_origin *origin;
 } actr_call_ext_t;
 
 /*

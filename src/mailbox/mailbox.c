@@ -71,9 +71,14 @@ typedef struct mb_job {
     actr_mailbox_t *mb;
     int kind;
     actr_mbix_node_t *node; /* JOB_INSERT */
+    actr_mailbox_enqueued_fn notify; /* detached JOB_INSERT (enqueue_async) */
+    void *notify_arg;
+    actr_uuid_t notify_id;
     size_t n;
     struct job_row rows[];  /* JOB_SYNC_STATE, JOB_DELETE */
 } mb_job_t;
+
+static void notify_depth(actr_mailbox_t *mb);
 
 static int job_sync_state(actr_mailbox_t *mb, mb_job_t *job)
 {
@@ -141,8 +146,17 @@ static void job_done(actr_sqlw_job_t *base, int rc)
                                       actr_strerror(arc));
     }
     if (base->detached) {
-        if (base->rc != 0)
+        if (job->notify) {
+            actr_mailbox_id_t id;
+            memcpy(id.bytes, job->notify_id.bytes, sizeof id.bytes);
+            job->notify(job->notify_arg, base->rc, &id, base->rc ? &base->err : NULL);
+            if (base->rc == 0)
+                notify_depth(mb);
+        } else if (base->rc != 0) {
             actr_logf(ACTR_LOG_ERROR, "mailbox", "background write failed: %s", base->err.message);
+        }
+        if (job->node)
+            actr_mbix_node_free(job->node);
         free(job);
     }
 }
@@ -456,6 +470,57 @@ int actr_mailbox_enqueue(actr_mailbox_t *mb, const void *from, size_t from_len,
     if (id_out)
         memcpy(id_out->bytes, id.bytes, sizeof id_out->bytes);
     notify_depth(mb);
+    return 0;
+}
+
+int actr_mailbox_enqueue_async(actr_mailbox_t *mb, const void *from, size_t from_len,
+                               const actr_buf_t *payload, actr_msg_priority_t priority,
+                               actr_mailbox_enqueued_fn done, void *arg, actr_error_t *err)
+{
+    if (!done)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "no completion callback");
+    int rc = check_enqueue(mb, from, from_len, payload, priority, err);
+    actr_mbix_node_t *node = NULL;
+    if (rc == 0)
+        rc = new_node(from, from_len, payload, priority, &node, err);
+    if (rc != 0)
+        return rc;
+    actr_mailbox_id_t id;
+    memcpy(id.bytes, node->id.bytes, sizeof id.bytes);
+    if (!mb->store) {
+        /* Memory mode has nothing to wait for: queued now, reported now. */
+        if ((rc = enqueue_memory(mb, node, err)) != 0) {
+            actr_mbix_node_free(node);
+            return rc;
+        }
+        done(arg, 0, &id, NULL);
+        notify_depth(mb);
+        return 0;
+    }
+    mb_job_t *job = calloc(1, sizeof *job);
+    if (!job) {
+        actr_mbix_node_free(node);
+        return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
+    }
+    job->base.run = job_run;
+    job->base.done = job_done;
+    job->mb = mb;
+    job->kind = JOB_INSERT;
+    job->node = node;
+    job->notify = done;
+    job->notify_arg = arg;
+    job->notify_id = node->id;
+    pthread_mutex_lock(&mb->lock);
+    int closed = mb->closed;
+    pthread_mutex_unlock(&mb->lock);
+    rc = closed ? ACTR_ECLOSED : actr_sqlw_submit(mb->writer, &job->base);
+    if (rc != 0) {
+        actr_mbix_node_free(node);
+        free(job);
+        return actr_error_set(err, rc, ACTR_KIND_TRANSIENT, 0, "%s",
+                              rc == ACTR_EAGAIN ? "mailbox write queue is full"
+                                                : "mailbox is shut down");
+    }
     return 0;
 }
 

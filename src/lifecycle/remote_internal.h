@@ -1,0 +1,118 @@
+/* remote_internal.h - the struct behind remote.h, shared by remote_*.c. */
+#ifndef ACTR_LIFECYCLE_REMOTE_INTERNAL_H
+#define ACTR_LIFECYCLE_REMOTE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "actr/config.h"
+#include "actr/mailbox.h"
+#include "base/hashmap.h"
+#include "lifecycle/credential.h"
+#include "lifecycle/dedup.h"
+#include "lifecycle/loop.h"
+#include "lifecycle/remote.h"
+#include "platform/ais/client.h"
+#include "platform/ais/key_cache.h"
+#include "wire/signaling/client.h"
+#include "wire/websocket/ws.h"
+
+struct actr_node;
+
+/* A thread waiting for an operation that runs on the loop. */
+typedef struct actr_waiter {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+    int rc;
+    actr_error_t err;
+} actr_waiter_t;
+
+void actr_waiter_init(actr_waiter_t *w);
+void actr_waiter_destroy(actr_waiter_t *w);
+/* Completes the wait (any thread); err may be NULL. */
+void actr_waiter_finish(actr_waiter_t *w, int rc, const actr_error_t *err);
+/* Waits up to timeout_ms (< 0: forever); ACTR_ETIMEDOUT when it passed. Copies err. */
+int actr_waiter_wait(actr_waiter_t *w, int64_t timeout_ms, actr_error_t *err);
+
+/* An inbound message taken from the mailbox and being handled (request origin, call ext). */
+typedef struct actr_remote_origin {
+    actr_remote_t *remote;
+    actr_id_t caller;
+    bool has_caller;
+    bool is_tell;
+    actr_mailbox_id_t msg_id;
+    char request_id[ACTR_DEDUP_MAX_ID + 1];
+} actr_remote_origin_t;
+
+struct actr_remote {
+    struct actr_node *node;
+    actr_loop_t *loop;
+    uv_loop_t *uv;
+    const actr_runtime_config_t *cfg;
+
+    /* ---- loop thread ---- */
+    actr_curl_uv_t *http;
+    actr_ais_client_t *ais;
+    actr_ais_register_params_t reg;     /* kept for re-registration (hard rebind) */
+    char ws_address[128];
+    actr_credential_manager_t *cred;
+    uv_timer_t cred_timer;
+    bool cred_timer_open;
+    actr_ais_grant_t grant;             /* the credential in force */
+    actr_sigc_t *sigc;
+    actr_ais_key_cache_t *keys;
+    actr_ws_hub_t *ws;
+    actr_hmap_t *peer_urls;             /* ActrId string -> malloc'd "ws://..." */
+    actr_hmap_t *pending;               /* wire request id -> actr_request_t * (a reference) */
+    uv_timer_t sweep;                   /* drops pending entries completed by their deadline */
+    bool sweep_open;
+    bool stopping;
+    actr_waiter_t *reg_waiter;          /* actr_remote_register() */
+    actr_waiter_t *sig_waiter;          /* actr_remote_start() */
+    int closing;                        /* handles and objects still closing */
+    actr_waiter_t *close_waiter;
+
+    /* ---- inbound (any thread) ---- */
+    actr_mailbox_t *mailbox;
+    actr_dedup_t *dedup;
+    pthread_t consumer;
+    bool consumer_started;
+    _Atomic bool gate_open;
+    _Atomic bool consumer_stop;
+    _Atomic uint64_t inflight;          /* taken from the mailbox, not finished */
+
+    /* ---- counters (relaxed) ---- */
+    _Atomic uint64_t sent, received, responses, orphans, denied, duplicates, undecodable;
+};
+
+/* remote_register.c */
+int actr_remote_cred_new(actr_remote_t *r, actr_error_t *err);
+/* Pushes the credential in force to signaling and the WebSocket hub (loop thread). */
+void actr_remote_identity_changed(actr_remote_t *r);
+
+/* remote_signaling.c (loop thread) */
+int actr_remote_sig_open(actr_remote_t *r, actr_error_t *err);
+void actr_remote_sig_close(actr_remote_t *r);
+int actr_remote_key_fetch(actr_ais_key_cache_t *cache, uint32_t key_id, void *ctx);
+
+/* remote_outbound.c (loop thread) */
+void actr_remote_on_response(actr_remote_t *r, actr_buf_t payload);
+void actr_remote_fail_pending(actr_remote_t *r);
+void actr_remote_sweep_pending(actr_remote_t *r);
+
+/* remote_inbound.c */
+void actr_remote_on_inbound(actr_remote_t *r, actr_ws_conn_id_t conn, const actr_id_t *peer,
+                            uint8_t payload_type, actr_buf_t payload); /* loop thread */
+int actr_remote_consumer_start(actr_remote_t *r, actr_error_t *err);
+void actr_remote_consumer_stop(actr_remote_t *r);
+int actr_remote_mailbox_open(actr_remote_t *r, actr_error_t *err);
+
+/* Envelope helpers (remote_outbound.c) */
+int actr_remote_encode_envelope(const char *route_key, const actr_buf_t *payload, int direction,
+                                const char *request_id, int64_t timeout_ms, uint32_t error_code,
+                                const char *error_message, actr_buf_t *out);
+
+#endif /* ACTR_LIFECYCLE_REMOTE_INTERNAL_H */

@@ -36,3 +36,10 @@ add_test(NAME example_echo_native
                  "hello package")
 set_tests_properties(example_echo_native PROPERTIES TIMEOUT 60 ENVIRONMENT "${ACTR_TEST_ENV}"
   PASS_REGULAR_EXPRESSION "\\[Received reply\\] Echo: hello package")
+
+# `actr run` up to registration (tests/engine/run_cli.sh): config, trust, attach, then the
+# register step's error; a tampered package is refused at attach.
+add_test(NAME cli_run_package
+         COMMAND bash ${ENGINE_TEST_DIR}/run_cli.sh $<TARGET_FILE:actr_cli> ${ACTR_GUEST_DIR})
+set_tests_properties(cli_run_package PROPERTIES TIMEOUT 120 ENVIRONMENT "${ACTR_TEST_ENV}"
+  PASS_REGULAR_EXPRESSION "actr run: ok")

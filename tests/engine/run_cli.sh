@@ -5,7 +5,7 @@
 # Usage: run_cli.sh ACTR_BIN GUEST_DIR
 set -u
 actr=$1
-guests=$2
+guests=$(cd "$2" && pwd) # the config joins relative paths to its own directory
 dir=$(mktemp -d /tmp/actr-run-test-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; cat "$dir/err" 2>/dev/null; exit 1; }

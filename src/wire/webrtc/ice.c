@@ -261,6 +261,9 @@ int actr_ice_new(actr_gpump_t *pump, const actr_ice_config_t *cfg, const actr_ic
     }
     g_object_set(ice->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "upnp", FALSE,
                  "ice-tcp", FALSE, "ice-udp", TRUE, "keepalive-conncheck", TRUE, NULL);
+    /* Checks paced every 10 ms instead of 20: we have few candidates (RFC 8445 14.2 allows
+     * down to 5 ms), and the first check is what a connect waits for. */
+    g_object_set(ice->agent, "stun-pacing-timer", 10u, NULL);
     for (size_t i = 0; i < cfg->nlocal_addresses; i++) {
         NiceAddress a;
         nice_address_init(&a);

@@ -129,6 +129,7 @@ static void ice_state(void *arg, actr_ice_state_t st)
 static void ice_selected(void *arg)
 {
     actr_rtc_peer_t *p = arg;
+    actr_log(ACTR_LOG_DEBUG, PEER_LOG, "ice pair selected", ACTR_KV_END);
     actr_dtls_transport_ready(p->dtls);
 }
 

@@ -432,9 +432,11 @@ void actr_ws_hub_destroy(actr_ws_hub_t *hub, void (*done)(void *arg), void *arg)
     hub->destroying = true; /* from here on: no events, the API refuses */
     hub->destroy_done = done;
     hub->destroy_arg = arg;
-    for (ws_conn_t *c = hub->conns; c; c = c->next)
+    for (ws_conn_t *c = hub->conns, *next; c; c = next) {
+        next = c->next; /* a conn without a wsi (waiting to retry) is freed right here */
         if (c->phase != WS_DEAD)
             ws_conn_end(c, ACTR_WS_REASON_CLOSED_LOCALLY, LWS_CLOSE_STATUS_GOINGAWAY);
+    }
     uv_timer_stop(&hub->t_tick);
     hub->tick_on = false;
     uv_timer_start(&hub->t_defer, defer_cb, 0, WS_DESTROY_POLL_MS);

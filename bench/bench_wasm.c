@@ -168,7 +168,7 @@ static double run_command(const char *cmd, char *line, size_t cap)
 
 static timing_t run_wasm_interp(const kernel_t *k, const char *path)
 {
-    char cmd[1024], line[256];
+    char cmd[2048 + 512], line[256];
     timing_t t = {-1, -1, 0};
     snprintf(cmd, sizeof cmd, "wasm-interp --run-all-exports '%s' 2>&1", path);
     double ms = run_command(cmd, line, sizeof line);
@@ -183,7 +183,7 @@ static timing_t run_wasm_interp(const kernel_t *k, const char *path)
 
 static timing_t run_node(const kernel_t *k, const char *path, int rounds)
 {
-    char cmd[1024], line[256];
+    char cmd[2048 + 512], line[256];
     timing_t t = {-1, -1, 0};
     snprintf(cmd, sizeof cmd, "node '%s/run_node.cjs' '%s' %s_run %d 2>/dev/null",
              BENCH_WASM_SOURCE_DIR, path, k->name, rounds);

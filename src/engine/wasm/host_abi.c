@@ -11,6 +11,7 @@
 
 #include "actr/log.h"
 #include "engine/abi/abi.h"
+#include "engine/wasm/guest_mem.h"
 
 void actr_wasm_host_init(actr_wasm_host_t *host, wasm_store_t *store, const char *actor)
 {
@@ -24,20 +25,6 @@ void actr_wasm_host_bind(actr_wasm_host_t *host, wasm_extern_t guest_alloc, wasm
     host->guest_alloc = guest_alloc;
     host->memory = memory;
     host->bound = true;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* [ptr, ptr + len) of a memory, or NULL when outside it (64-bit arithmetic: no wrap). */
-static uint8_t *span(uint8_t *mem, size_t mem_len, uint32_t ptr, uint64_t len)
-{
-    if (!mem || (uint64_t)ptr + len > (uint64_t)mem_len)
-        return NULL;
-    return mem + ptr;
 }
 
 static wasm_result_t host_error(wasm_error_t *err, wasm_result_t kind, const char *msg)
@@ -63,7 +50,7 @@ wasm_result_t actr_wasm_host_copy_in(actr_wasm_host_t *host, const uint8_t *data
     /* The allocator may have grown memory: look it up only now. */
     size_t mem_len = 0;
     uint8_t *mem = wasm_memory_data(host->memory, &mem_len);
-    uint8_t *dst = span(mem, mem_len, res.of.i32, (uint64_t)len + extra);
+    uint8_t *dst = actr_wasm_span(mem, mem_len, res.of.i32, (uint64_t)len + extra);
     if (res.of.i32 == 0 || !dst)
         return host_error(err, WASM_ERR_NOMEM,
                           res.of.i32 ? "actr_alloc returned an address outside memory"
@@ -89,8 +76,8 @@ static wasm_result_t host_invoke(void *env, wasm_caller_t *caller, const wasm_va
     uint32_t frame_ptr = args[1].of.i32, frame_len = args[2].of.i32, reply_out = args[3].of.i32;
     size_t mem_len = 0;
     uint8_t *mem = wasm_caller_memory(caller, &mem_len);
-    const uint8_t *frame = span(mem, mem_len, frame_ptr, frame_len);
-    if (!frame || !span(mem, mem_len, reply_out, 8) || frame_len > ACTR_ABI_MAX_FRAME) {
+    const uint8_t *frame = actr_wasm_span(mem, mem_len, frame_ptr, frame_len);
+    if (!frame || !actr_wasm_span(mem, mem_len, reply_out, 8) || frame_len > ACTR_ABI_MAX_FRAME) {
         ret_i32(results, ACTR_ABI_PROTOCOL_ERROR);
         return WASM_OK;
     }
@@ -117,13 +104,13 @@ static wasm_result_t host_invoke(void *env, wasm_caller_t *caller, const wasm_va
     if (r != WASM_OK)
         return r; /* the allocator trapped or ran out of fuel: so does this call */
     mem = wasm_caller_memory(caller, &mem_len);
-    uint8_t *out = span(mem, mem_len, reply_out, 8);
+    uint8_t *out = actr_wasm_span(mem, mem_len, reply_out, 8);
     if (!out) {
         ret_i32(results, ACTR_ABI_PROTOCOL_ERROR);
         return WASM_OK;
     }
-    put_u32(out, guest_reply);
-    put_u32(out + 4, (uint32_t)reply_len);
+    actr_wasm_put_u32(out, guest_reply);
+    actr_wasm_put_u32(out + 4, (uint32_t)reply_len);
     ret_i32(results, ACTR_ABI_SUCCESS);
     return WASM_OK;
 }
@@ -159,7 +146,7 @@ static wasm_result_t host_log(void *env, wasm_caller_t *caller, const wasm_value
         return WASM_OK;
     size_t mem_len = 0;
     uint8_t *mem = wasm_caller_memory(caller, &mem_len);
-    const uint8_t *text = span(mem, mem_len, ptr, len);
+    const uint8_t *text = actr_wasm_span(mem, mem_len, ptr, len);
     char line[ACTR_WASM_LOG_MAX + 4];
     if (!text)
         snprintf(line, sizeof line, "(log text outside guest memory)");

@@ -5,6 +5,8 @@
  */
 #include "engine/wasm/wasi.h"
 
+#include "engine/wasm/guest_mem.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,26 +26,7 @@ static uint8_t *guest_span(wasm_caller_t *caller, uint32_t ptr, uint64_t len)
 {
     size_t mem_len = 0;
     uint8_t *mem = wasm_caller_memory(caller, &mem_len);
-    if (!mem || (uint64_t)ptr + len > (uint64_t)mem_len)
-        return NULL;
-    return mem + ptr;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return actr_wasm_span(mem, mem_len, ptr, len);
 }
 
 static wasm_result_t ret_errno(wasm_value_t *results, uint32_t wasi_errno)
@@ -71,7 +54,7 @@ static wasm_result_t wasi_fd_write(void *env, wasm_caller_t *caller, const wasm_
     uint64_t total = 0;
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *iov = guest_span(caller, iovs + 8 * i, 8);
-        uint32_t buf = get_u32(iov), len = get_u32(iov + 4);
+        uint32_t buf = actr_wasm_get_u32(iov), len = actr_wasm_get_u32(iov + 4);
         const uint8_t *data = guest_span(caller, buf, len);
         if (!data)
             return ret_errno(results, ACTR_WASI_EFAULT);
@@ -79,7 +62,7 @@ static wasm_result_t wasi_fd_write(void *env, wasm_caller_t *caller, const wasm_
             wasi->output(wasi->user, (int)fd, data, len);
         total += len;
     }
-    put_u32(guest_span(caller, out, 4), (uint32_t)total);
+    actr_wasm_put_u32(guest_span(caller, out, 4), (uint32_t)total);
     (void)err;
     return ret_errno(results, ACTR_WASI_ESUCCESS);
 }
@@ -115,7 +98,7 @@ static wasm_result_t wasi_fd_fdstat_get(void *env, wasm_caller_t *caller,
         return ret_errno(results, ACTR_WASI_EFAULT);
     memset(st, 0, 24);
     st[0] = WASI_FILETYPE_CHARACTER_DEVICE;
-    put_u64(st + 8, fd == 0 ? WASI_RIGHT_FD_READ : WASI_RIGHT_FD_WRITE);
+    actr_wasm_put_u64(st + 8, fd == 0 ? WASI_RIGHT_FD_READ : WASI_RIGHT_FD_WRITE);
     return ret_errno(results, ACTR_WASI_ESUCCESS);
 }
 
@@ -145,7 +128,7 @@ static wasm_result_t wasi_clock_time_get(void *env, wasm_caller_t *caller,
     struct timespec ts;
     if (clock_gettime(clocks[id], &ts) != 0)
         return ret_errno(results, ACTR_WASI_EINVAL);
-    put_u64(out, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+    actr_wasm_put_u64(out, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
     return ret_errno(results, ACTR_WASI_ESUCCESS);
 }
 
@@ -195,8 +178,8 @@ static wasm_result_t wasi_sizes_empty(void *env, wasm_caller_t *caller, const wa
     uint8_t *size = guest_span(caller, args[1].of.i32, 4);
     if (!count || !size)
         return ret_errno(results, ACTR_WASI_EFAULT);
-    put_u32(count, 0);
-    put_u32(size, 0);
+    actr_wasm_put_u32(count, 0);
+    actr_wasm_put_u32(size, 0);
     return ret_errno(results, ACTR_WASI_ESUCCESS);
 }
 

@@ -15,6 +15,7 @@
 #include "actr/log.h"
 #include "base/clock.h"
 #include "engine/abi/abi.h"
+#include "engine/wasm/guest_mem.h"
 #include "engine/wasm/host_abi.h"
 #include "engine/wasm/wasi.h"
 #include "engine/wasm/wasm.h"
@@ -273,17 +274,6 @@ static int start_instance(wasm_actor_t *a, actr_error_t *err)
 
 /* ---- the guest transport ------------------------------------------------------------------ */
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Copies the guest's reply out and frees it in the guest. */
 static int take_reply(wasm_actor_t *a, uint32_t resp_out, uint8_t **reply, size_t *reply_len,
                       actr_error_t *err)
@@ -293,7 +283,7 @@ static int take_reply(wasm_actor_t *a, uint32_t resp_out, uint8_t **reply, size_
     if ((uint64_t)resp_out + 8 > mem_len)
         return actr_error_set(err, ACTR_EPROTO, ACTR_KIND_INTERNAL, ACTR_WIRE_INTERNAL,
                               "wasm guest %s: response slot outside memory", a->name);
-    uint32_t ptr = get_u32(mem + resp_out), len = get_u32(mem + resp_out + 4);
+    uint32_t ptr = actr_wasm_get_u32(mem + resp_out), len = actr_wasm_get_u32(mem + resp_out + 4);
     if ((uint64_t)ptr + len > mem_len || len > ACTR_ABI_MAX_FRAME)
         return actr_error_set(err, ACTR_EPROTO, ACTR_KIND_INTERNAL, ACTR_WIRE_INTERNAL,
                               "wasm guest %s returned a reply outside its memory "
@@ -354,8 +344,8 @@ static int guest_handle(void *self, const uint8_t *frame, size_t len, uint8_t **
     uint32_t resp_out = block + (uint32_t)len;
     size_t mem_len = 0;
     uint8_t *mem = wasm_memory_data(a->host.memory, &mem_len);
-    put_u32(mem + resp_out, 0);
-    put_u32(mem + resp_out + 4, 0);
+    actr_wasm_put_u32(mem + resp_out, 0);
+    actr_wasm_put_u32(mem + resp_out + 4, 0);
     uint32_t args[3] = {block, (uint32_t)len, resp_out};
     r = call_i32(a, EXP_HANDLE, args, 3, &status, &werr);
     if (r != WASM_OK) {

@@ -261,7 +261,8 @@ static int route_is(const pb_field_t *route, const char *name)
     return route->len == strlen(name) && memcmp(route->data, name, route->len) == 0;
 }
 
-__attribute__((unused)) static int32_t handle_rpc(uint64_t token, const pb_field_t *env, uint32_t out)
+__attribute__((unused)) static int32_t handle_rpc(uint64_t token, const pb_field_t *env,
+                                                  uint32_t out)
 {
     pb_field_t route = {0}, payload = {0};
     if (find(env->data, env->len, 1, &route) != 1)

@@ -228,16 +228,21 @@ bool ws_conns_tick(actr_ws_hub_t *hub, uint64_t now_ms)
             break;
         attempt_open(due);
     }
-    bool waiting = false;
-    for (ws_conn_t *c = hub->conns; c; c = c->next) {
-        if (c->phase == WS_AUTH && c->retry_at_ms && c->retry_at_ms <= now_ms) {
-            hub->stats.auth_timeout++;
-            hub->stats.auth_failed++;
-            actr_log(ACTR_LOG_DEBUG, WS_LOG, "inbound peer dropped: credential check timed out");
-            ws_conn_end(c, ACTR_WS_REASON_AUTH_FAILED, 0); /* has a wsi: not freed here */
-        }
-        waiting |= c->phase == WS_RETRY_WAIT || (c->phase == WS_AUTH && c->retry_at_ms);
+    for (uint32_t guard = 0; guard <= hub->n_live; guard++) {
+        ws_conn_t *late = NULL;
+        for (ws_conn_t *c = hub->conns; c && !late; c = c->next)
+            if (c->phase == WS_AUTH && c->retry_at_ms && c->retry_at_ms <= now_ms)
+                late = c;
+        if (!late)
+            break;
+        hub->stats.auth_timeout++;
+        hub->stats.auth_failed++;
+        actr_log(ACTR_LOG_DEBUG, WS_LOG, "inbound peer dropped: credential check timed out");
+        ws_conn_end(late, ACTR_WS_REASON_AUTH_FAILED, 0);
     }
+    bool waiting = false;
+    for (ws_conn_t *c = hub->conns; c; c = c->next)
+        waiting |= c->phase == WS_RETRY_WAIT || (c->phase == WS_AUTH && c->retry_at_ms);
     return waiting;
 }
 

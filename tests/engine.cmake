@@ -27,10 +27,15 @@ target_include_directories(test_sdk_pb PRIVATE ${ACTR_SDK_DIR})
 
 # Packages through actr_node_attach: cache, refusals (target, tamper, key, trust), typestate.
 actr_add_test(NAME test_attach SOURCES ${ENGINE_TEST_DIR}/test_attach.c ARGS ${ACTR_GUEST_DIR})
-add_dependencies(test_attach guest_test)
+add_dependencies(test_attach guest_test echo_service_wasm)
 
-# The echo example's native package (examples/echo-native), hosted by build/bin/echo-native.
-# The wasm package (echo-wasm.actr) gets its test once the WASM engine's workload is in the build.
+# The echo example's packages (examples/echo-native, examples/echo-wasm: one source), both
+# hosted by build/bin/echo-native.
+add_test(NAME example_echo_wasm
+         COMMAND echo-native ${ACTR_GUEST_DIR}/echo-wasm.actr ${ACTR_GUEST_DIR}/public-key.json
+                 "hello wasm package")
+set_tests_properties(example_echo_wasm PROPERTIES TIMEOUT 60 ENVIRONMENT "${ACTR_TEST_ENV}"
+  PASS_REGULAR_EXPRESSION "\\[Received reply\\] Echo: hello wasm package")
 add_test(NAME example_echo_native
          COMMAND echo-native ${ACTR_GUEST_DIR}/echo-native.actr ${ACTR_GUEST_DIR}/public-key.json
                  "hello package")

@@ -77,8 +77,8 @@ ACTR_API int actr_node_link(actr_node_t *node, const actr_workload_t *workload, 
  * ACTR_EPERM) before anything in it is used; then binary.target picks the engine: a native
  * triple matching this host loads the shared library with the dynclib engine (extracted to
  * {data_dir}/dynclib-cache/<sha256>.so, or a temporary copy for an ephemeral hyper); wasm32-*
- * with binary.kind "core-module" runs in the WASM engine (ACTR_EUNSUPPORTED until that engine
- * is in the build). The node's actor type becomes the manifest's. Errors: the verification's
+ * with binary.kind "core-module" runs in the WASM engine under the config's [hyper.wasm] limits
+ * (defaults without a config). The node's actor type becomes the manifest's. Errors: the verification's
  * (ACTR_ESIGNATURE, ACTR_EPARSE, ...), ACTR_EINVAL (foreign target, "unsupported binary target
  * ..."), ACTR_EUNSUPPORTED (component or not yet available engine), the engine's load errors
  * (missing symbol, actr_init failure: err says which), ACTR_ESTATE outside INIT. docs/ENGINES.md.

@@ -11,6 +11,7 @@
 #include "actr/node.h"
 #include "actr/package.h"
 #include "engine/dynclib/dynclib.h"
+#include "engine/wasm/workload.h"
 #include "lifecycle/node_internal.h"
 
 /* The reference's max_component_bytes: the package budget of verification and extraction. */
@@ -51,9 +52,12 @@ static int attach_dynclib(actr_node_t *node, const actr_verified_package_t *vp, 
     return actr_dynclib_workload_new(&o, wl, err);
 }
 
-/* Our WASM engine runs core modules (docs/ENGINES.md); it is wired in when it lands. */
-static int attach_wasm(const actr_package_manifest_t *m, actr_error_t *err)
+/* Our WASM engine runs core modules with our ABI (docs/ENGINES.md §4), not components. */
+static int attach_wasm(actr_node_t *node, const actr_verified_package_t *vp, const void *pkg,
+                       size_t len, const actr_type_t *type, actr_workload_t *wl,
+                       actr_error_t *err)
 {
+    const actr_package_manifest_t *m = &vp->manifest;
     if (actr_package_resolved_kind(m) != ACTR_BINARY_KIND_CORE_MODULE)
         return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_CLIENT, ACTR_WIRE_NOT_IMPLEMENTED,
                               "attach: package %s:%s:%s is a WebAssembly %s; this runtime runs "
@@ -62,10 +66,16 @@ static int attach_wasm(const actr_package_manifest_t *m, actr_error_t *err)
                               m->manufacturer, m->name, m->version,
                               actr_binary_kind_name(m->binary.kind)
                                   ? actr_binary_kind_name(m->binary.kind) : "component");
-    return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_INTERNAL, ACTR_WIRE_NOT_IMPLEMENTED,
-                          "attach: the WebAssembly engine is not available in this build yet "
-                          "(package %s:%s:%s, target %s)",
-                          m->manufacturer, m->name, m->version, m->binary.target);
+    binary_source_t src = {vp, pkg, len};
+    actr_buf_t bin;
+    int rc = read_binary(&src, &bin, err);
+    if (rc != 0)
+        return rc;
+    /* The node's [hyper.wasm] limits when it has a config; the engine's defaults otherwise. */
+    const actr_wasm_limits_t *limits = node->config ? &node->config->hyper.wasm : NULL;
+    rc = actr_wasm_workload_new_typed(bin.data, bin.len, limits, type, wl, err);
+    actr_buf_release(&bin);
+    return rc;
 }
 
 static int load_workload(actr_node_t *node, const actr_verified_package_t *vp, const void *pkg,
@@ -74,7 +84,7 @@ static int load_workload(actr_node_t *node, const actr_verified_package_t *vp, c
 {
     const actr_package_manifest_t *m = &vp->manifest;
     if (actr_package_is_wasm_target(m))
-        return attach_wasm(m, err);
+        return attach_wasm(node, vp, pkg, len, type, wl, err);
     if (actr_dynclib_target_compatible(m->binary.target))
         return attach_dynclib(node, vp, pkg, len, type, wl, err);
     return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,

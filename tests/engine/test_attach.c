@@ -3,7 +3,7 @@
  * §1.2, §2.7, scenarios 1, 2 and 7): a native package runs through the dynclib engine and its
  * binary lands in {data_dir}/dynclib-cache/<sha256>.so byte for byte, is reused, and is rewritten
  * when corrupt; foreign targets, tampered packages, wrong keys and missing trust are refused
- * before anything is extracted.
+ * before anything is extracted. A wasm32 core-module package runs through the WASM engine.
  *
  * Arguments: the directory holding the guests built from tests/engine/guests/.
  */
@@ -251,6 +251,51 @@ static void test_refusals(void **state)
     actr_buf_release(&pkg);
 }
 
+/* The same echo source built as a wasm32 core module runs through the WASM engine. */
+static void test_wasm_package(void **state)
+{
+    fixture_t *f = *state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/echo_service_wasm.wasm", g_guest_dir);
+    char *wasm;
+    size_t wasm_len;
+    actr_error_t err = {0};
+    if (actr_read_file(path, 64u << 20, &wasm, &wasm_len, &err) != 0)
+        fail_msg("%s", err.message);
+    actr_buf_t pkg = pack(f->key, wasm, wasm_len, "wasm32-wasip1", ACTR_BINARY_KIND_CORE_MODULE);
+    actr_hyper_t *h = hyper(f, f->dir, true);
+    actr_node_t *node;
+    actr_ref_t *ref;
+    assert_int_equal(actr_node_new(h, NULL, &node, &err), 0);
+    if (actr_node_attach(node, pkg.data, pkg.len, &err) != 0)
+        fail_msg("attach: %s", err.message);
+    assert_int_equal(actr_node_register_local(node, 7, 0, &err), 0);
+    if (actr_node_start(node, &ref, &err) != 0)
+        fail_msg("start: %s", err.message);
+    actr_buf_t req = actr_buf_static("ping", 4), resp;
+    assert_int_equal(actr_ref_call(ref, NULL, "echo.EchoService.Echo", &req, 5000, &resp, &err),
+                     0);
+    assert_int_equal(resp.len, 10);
+    assert_memory_equal(resp.data, "Echo: ping", 10);
+    actr_buf_release(&resp);
+    /* The init payload and the invocation context reach the wasm guest too. */
+    assert_int_equal(actr_ref_call(ref, NULL, "echo.EchoService.Whoami", NULL, 5000, &resp, &err),
+                     0);
+    char text[256];
+    snprintf(text, sizeof text, "%.*s", (int)resp.len, (const char *)resp.data);
+    actr_buf_release(&resp);
+    assert_true(strncmp(text, "acme:Guest:1.0.0#", 17) == 0);
+    actr_node_free(node);
+    actr_buf_release(&pkg);
+
+    /* Not a valid module: refused at attach by the engine. */
+    pkg = pack(f->key, "\0asm\1\0\0\0\xff", 9, "wasm32-wasip1", ACTR_BINARY_KIND_CORE_MODULE);
+    expect_refused(f, h, &pkg, ACTR_EPARSE, "");
+    actr_buf_release(&pkg);
+    actr_hyper_free(h);
+    free(wasm);
+}
+
 static void test_wrong_state(void **state)
 {
     fixture_t *f = *state;
@@ -274,6 +319,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_native_package_and_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ephemeral_hyper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wasm_package, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_state, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,7 @@ target_include_directories(ws_harness PUBLIC ${WS_TEST_DIR})
 target_link_libraries(ws_harness PUBLIC actr_test_support)
 actr_target_warnings(ws_harness)
 
-foreach(name test_ws_hub test_ws_auth test_ws_streams test_ws_interop)
+foreach(name test_ws_frame test_ws_hub test_ws_auth test_ws_streams test_ws_interop)
   if(EXISTS ${WS_TEST_DIR}/${name}.c)
     actr_add_test(NAME ${name} SOURCES ${WS_TEST_DIR}/${name}.c LIBS ws_harness TIMEOUT 240)
   endif()

@@ -296,7 +296,6 @@ void actr_rtc_peer_close(actr_rtc_peer_t *p)
     if (!p || p->closing)
         return;
     p->closing = true;
-    p->generation++;
     uv_timer_start(&p->close_timer, teardown, 0, 0);
 }
 
@@ -400,7 +399,6 @@ int actr_rtc_peer_restart_ice(actr_rtc_peer_t *p, char **sdp)
     int rc = actr_ice_restart(p->ice);
     if (rc != 0)
         return rc;
-    p->generation++;
     return make_offer(p, true, sdp);
 }
 
@@ -436,7 +434,6 @@ static int apply_remote_media(actr_rtc_peer_t *p, const actr_sdp_media_t *m, act
         int rc = actr_ice_restart(p->ice);
         if (rc != 0)
             return rc;
-        p->generation++;
     }
     memcpy(p->remote_fp, m->fingerprint, sizeof(p->remote_fp));
     p->remote_sctp_port = m->sctp_port ? m->sctp_port : ACTR_SCTP_DEFAULT_PORT;

@@ -20,7 +20,10 @@
  *
  * Threading: every function on the env's loop thread; every callback runs there. A callback may
  * call any function of this API, actr_rtc_peer_close() included. After actr_rtc_peer_close() no
- * callback but on_closed runs (the generation guard drops late ones).
+ * callback but on_closed runs: late libnice signals are disconnected, late usrsctp packets find
+ * no registry entry, DTLS timers are stopped, and every path checks the closing flag. After an
+ * ICE restart, candidates are announced with the new ufrag only and late remote candidates of
+ * the old one are dropped.
  */
 #ifndef ACTR_WIRE_WEBRTC_PEER_H
 #define ACTR_WIRE_WEBRTC_PEER_H

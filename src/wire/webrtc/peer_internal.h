@@ -50,10 +50,9 @@ struct actr_rtc_peer {
     actr_sctp_t *sctp;
     actr_rtc_state_t state;
     sig_state_t sig;
+    /* closing: set by actr_rtc_peer_close(); from then on no user callback runs (every
+     * callback path checks it) and the layers are torn down on a zero timer. */
     bool gathering, ever_connected, dtls_started, closing;
-    /* Bumped by close and by each ICE restart: work scheduled for an older generation is
-     * ignored when it runs. */
-    uint64_t generation;
     /* what we keep of the descriptions: our last SDP text (the base of a restart offer) and the
      * remote transport parameters */
     char *local_sdp;

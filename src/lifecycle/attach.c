@@ -5,6 +5,7 @@
  * binary to it (the dynclib engine extracts it to its cache only now).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "actr/log.h"
@@ -13,6 +14,7 @@
 #include "engine/dynclib/dynclib.h"
 #include "engine/wasm/workload.h"
 #include "lifecycle/node_internal.h"
+#include "lifecycle/remote.h"
 
 /* The reference's max_component_bytes: the package budget of verification and extraction. */
 #define ATTACH_MAX_BYTES (64ull * 1024 * 1024)
@@ -78,6 +80,28 @@ static int attach_wasm(actr_node_t *node, const actr_verified_package_t *vp, con
     return rc;
 }
 
+/* What PACKAGE-mode registration sends (platform.md §8.7): the exact signed manifest bytes,
+ * the signature and the target. Owned by the node (freed by actr_node_free). */
+static actr_remote_package_t *registration_of(const actr_verified_package_t *vp)
+{
+    actr_remote_package_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->manifest_raw = malloc(vp->manifest_raw.len ? vp->manifest_raw.len : 1);
+    p->target = strdup(vp->manifest.binary.target);
+    if (!p->manifest_raw || !p->target) {
+        free(p->manifest_raw);
+        free(p->target);
+        free(p);
+        return NULL;
+    }
+    if (vp->manifest_raw.len)
+        memcpy(p->manifest_raw, vp->manifest_raw.data, vp->manifest_raw.len);
+    p->manifest_raw_len = vp->manifest_raw.len;
+    memcpy(p->mfr_signature, vp->signature, sizeof p->mfr_signature);
+    return p;
+}
+
 static int load_workload(actr_node_t *node, const actr_verified_package_t *vp, const void *pkg,
                          size_t len, const actr_type_t *type, actr_workload_t *wl,
                          actr_error_t *err)
@@ -115,9 +139,16 @@ int actr_node_attach(actr_node_t *node, const void *package, size_t len, actr_er
         return rc;
     actr_type_t type;
     actr_workload_t wl;
-    rc = actr_package_manifest_type(&vp.manifest, &type, err);
+    actr_remote_package_t *reg = registration_of(&vp);
+    rc = reg ? actr_package_manifest_type(&vp.manifest, &type, err)
+             : actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
     if (rc == 0)
         rc = load_workload(node, &vp, package, len, &type, &wl, err);
+    if (rc != 0 && reg) {
+        free(reg->manifest_raw);
+        free(reg->target);
+        free(reg);
+    }
     if (rc == 0) {
         char type_text[ACTR_TYPE_STR_SIZE];
         actr_type_format(&type, type_text, sizeof type_text, NULL);
@@ -127,6 +158,7 @@ int actr_node_attach(actr_node_t *node, const void *package, size_t len, actr_er
         node->linked = true; /* the node destroys it like a linked workload */
         node->id.type = type; /* the actor type comes from the verified manifest */
         node->has_type = true;
+        node->package = reg; /* register() then uses PACKAGE mode */
         actr_node_set_state(node, ACTR_NODE_ATTACHED);
     }
     actr_verified_package_free(&vp);

@@ -25,6 +25,8 @@
 #include "actr/ref.h"
 #include "base/fsutil.h"
 #include "engine/dynclib/dynclib.h"
+#include "lifecycle/node_internal.h"
+#include "lifecycle/remote.h"
 #include "tmpdir.h"
 
 static const char *g_guest_dir;
@@ -110,6 +112,12 @@ static void run_echo(actr_hyper_t *h, const actr_buf_t *pkg)
     if (actr_node_attach(node, pkg->data, pkg->len, &err) != 0)
         fail_msg("attach: %s", err.message);
     assert_int_equal(actr_node_state(node), ACTR_NODE_ATTACHED);
+    /* What PACKAGE-mode registration will send: the signed manifest bytes and the target. */
+    assert_non_null(node->package);
+    assert_string_equal(node->package->target, actr_dynclib_host_triple());
+    assert_true(node->package->manifest_raw_len > 0);
+    assert_non_null(memmem(node->package->manifest_raw, node->package->manifest_raw_len,
+                           "name = \"Guest\"", 14));
     assert_int_equal(actr_node_register_local(node, 7, 0, &err), 0);
     char type[ACTR_TYPE_STR_SIZE];
     actr_type_format(&actr_node_id(node)->type, type, sizeof type, NULL);

@@ -6,8 +6,8 @@
  *
  * A remote call is the same actr_request_t as an in-process one: the caller waits on it (or gets
  * its callback) exactly as for a local target, so deadlines, async delivery and shutdown rules
- * are shared. Route selection: WebRTC is preferred once it exists (issue 6); today the direct
- * WebSocket is the only remote route.
+ * are shared. Route selection: a ready WebRTC peer first, else the direct WebSocket (the rule
+ * is in remote_webrtc.c).
  */
 #include "lifecycle/remote_internal.h"
 
@@ -86,10 +86,13 @@ static void send_on_loop(uv_loop_t *uv, void *arg)
     void *url = NULL;
     actr_ws_conn_id_t conn = 0;
     int rc = r->stopping || !r->ws ? ACTR_ECLOSED : 0;
-    if (rc == 0 && (actr_id_format(&c->target, key, sizeof key, NULL) != 0 ||
-                    actr_hmap_get(r->peer_urls, key, strlen(key), &url) != 0))
+    bool have_url = rc == 0 && actr_id_format(&c->target, key, sizeof key, NULL) == 0 &&
+                    actr_hmap_get(r->peer_urls, key, strlen(key), &url) == 0;
+    /* Route (remote_webrtc.c): a ready WebRTC peer first, else the direct WebSocket. */
+    bool rtc = rc == 0 && actr_remote_webrtc_use(r, &c->target, have_url);
+    if (rc == 0 && !rtc && !have_url)
         rc = ACTR_EUNAVAILABLE;
-    if (rc == 0)
+    if (rc == 0 && !rtc)
         rc = actr_ws_dial(r->ws, &c->target, url, &conn);
     bool call = c->req->direction == ACTR_DIR_REQUEST;
     if (rc == 0 && call) {
@@ -99,7 +102,8 @@ static void send_on_loop(uv_loop_t *uv, void *arg)
             actr_request_unref(c->req);
     }
     if (rc == 0) {
-        rc = actr_ws_send(r->ws, conn, c->lane, &c->frame);
+        rc = rtc ? actr_remote_webrtc_send(r, &c->target, c->lane, &c->frame, call ? c->rid : NULL)
+                 : actr_ws_send(r->ws, conn, c->lane, &c->frame);
         if (rc != 0 && call) {
             void *v = NULL;
             if (actr_hmap_remove(r->pending, c->rid, strlen(c->rid), &v) == 0)
@@ -117,7 +121,7 @@ static void send_on_loop(uv_loop_t *uv, void *arg)
     } else {
         char msg[ACTR_ERROR_MESSAGE_MAX];
         if (rc == ACTR_EUNAVAILABLE)
-            snprintf(msg, sizeof msg, "no route to %s: no direct WebSocket address known "
+            snprintf(msg, sizeof msg, "no route to %.150s: no WebSocket address known "
                      "(discover it first)", key);
         else
             snprintf(msg, sizeof msg, "remote send failed: %s", actr_strerror(rc));

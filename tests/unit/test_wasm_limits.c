@@ -4,6 +4,7 @@
  * exhaustion (detected before the C stack is at risk), a store staying usable after each of
  * them, re-entrant host calls into the same store, and 1,000 idle instances.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,6 +84,16 @@ static wasm_result_t host_cb(void *env, wasm_caller_t *caller, const wasm_value_
     size_t len = 0;
     assert_non_null(wasm_caller_memory(caller, &len));
     assert_int_equal(len, 65536);
+    if (args[0].of.i32 == 0xbeef) { /* endless guest -> host -> guest recursion */
+        wasm_extern_t outer;
+        assert_int_equal(wasm_instance_export(fx->inst, "outer", &outer), WASM_OK);
+        wasm_value_t r;
+        wasm_result_t rc = wasm_func_call(wasm_caller_store(caller), outer, args, 1, &r, 1, err);
+        if (rc != WASM_OK)
+            return rc;
+        results[0] = r;
+        return WASM_OK;
+    }
     if (args[0].of.i32 == 0xdead) {
         snprintf(err->message, sizeof err->message, "host refused");
         err->kind = WASM_ERR_HOST;
@@ -287,6 +298,38 @@ static void test_host_function_reenters_the_same_store(void **state)
     wasm_store_set_fuel(fx.store, 0);
     assert_int_equal(call1(&fx, "outer", 2, &r, &err), WASM_OK);
     assert_int_equal(r, 5);
+    /* endless recursion through the host ends as exhaustion, bounded in C stack */
+    fx.cb_calls = 0;
+    assert_int_equal(call1(&fx, "outer", 0xbeef, &r, &err), WASM_ERR_EXHAUSTED);
+    assert_true(fx.cb_calls > 10 && fx.cb_calls < 1000);
+    assert_int_equal(call1(&fx, "outer", 3, &r, &err), WASM_OK);
+    assert_int_equal(r, 7);
+    teardown(&fx);
+}
+
+static void *recurse_through_host(void *arg)
+{
+    fixture_t *fx = arg;
+    wasm_error_t err;
+    uint32_t r;
+    return (void *)(uintptr_t)call1(fx, "outer", 0xbeef, &r, &err);
+}
+
+/* A worker thread with a small stack survives endless guest -> host -> guest recursion. */
+static void test_host_recursion_fits_a_small_thread_stack(void **state)
+{
+    (void)state;
+    fixture_t fx;
+    setup_with(&fx, NULL);
+    pthread_attr_t attr;
+    pthread_t th;
+    void *rc = NULL;
+    assert_int_equal(pthread_attr_init(&attr), 0);
+    assert_int_equal(pthread_attr_setstacksize(&attr, 512 * 1024), 0);
+    assert_int_equal(pthread_create(&th, &attr, recurse_through_host, &fx), 0);
+    assert_int_equal(pthread_join(th, &rc), 0);
+    pthread_attr_destroy(&attr);
+    assert_int_equal((wasm_result_t)(uintptr_t)rc, WASM_ERR_EXHAUSTED);
     teardown(&fx);
 }
 
@@ -428,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_operand_stack_is_bounded),
         cmocka_unit_test(test_traps_leave_the_store_usable),
         cmocka_unit_test(test_host_function_reenters_the_same_store),
+        cmocka_unit_test(test_host_recursion_fits_a_small_thread_stack),
         cmocka_unit_test(test_memory_caps),
         cmocka_unit_test(test_thousand_idle_instances),
         cmocka_unit_test(test_malformed_and_invalid_are_distinguished),

@@ -422,5 +422,10 @@ const void *const *wasm_interp_labels(void)
 
 wasm_result_t wasm_interp_call(wasm_store_t *s, wasm_func_t *f, wasm_error_t *err)
 {
-    return run(s, f, err, NULL);
+    if (s->nesting >= WASM_MAX_HOST_NESTING)
+        return wasm_fail(err, WASM_ERR_EXHAUSTED, "call stack exhausted (host re-entry)");
+    s->nesting++;
+    wasm_result_t rc = run(s, f, err, NULL);
+    s->nesting--;
+    return rc;
 }

@@ -17,6 +17,10 @@
 #define WASM_MAX_LOCALS 50000u    /* per function; beyond: "too many locals" (malformed) */
 #define WASM_DEFAULT_CALL_DEPTH 10000u
 #define WASM_DEFAULT_STACK_BYTES (1u << 20)
+/* Calls into wasm nested through host functions (guest -> host -> guest ...). Each level costs
+ * C stack (the interpreter's and the host function's frames), so it is bounded on its own,
+ * far below what a small worker-thread stack can hold. */
+#define WASM_MAX_HOST_NESTING 64u
 
 /* One cell of compiled code: a handler address (direct threading) or an immediate. */
 typedef union wasm_cell {
@@ -193,6 +197,7 @@ struct wasm_store {
     uint64_t *stack, *stack_end, *sp; /* operand stack; sp = first free slot */
     wasm_frame_t *frames;
     uint32_t depth, max_depth;
+    uint32_t nesting;    /* wasm_interp_call levels active (re-entrancy) */
     size_t committed;
     wasm_obj_t *objects;
 };

@@ -20,3 +20,11 @@ if(ACTR_NODE_PROGRAM)
   set_tests_properties(interop_selftest_answerer_drives PROPERTIES
     TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE ENVIRONMENT "${ACTR_TEST_ENV}")
 endif()
+
+# Our SDP against both stacks: they accept our offers (data, ICE restart, VP8+Opus tracks) and
+# answers, and we parse their answers (tests/interop/check_sdp.js driven over a pipe).
+if(ACTR_NODE_PROGRAM)
+  actr_add_test(NAME test_sdp_interop SOURCES ${PROJECT_SOURCE_DIR}/tests/interop/test_sdp_interop.c
+                TIMEOUT 180)
+  set_tests_properties(test_sdp_interop PROPERTIES SKIP_RETURN_CODE 77)
+endif()

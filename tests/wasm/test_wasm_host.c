@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "actr/log.h"
+#include "engine/wasm/module_cache.h"
 #include "engine/wasm/workload.h"
 #include "rt_fixture.h"
 
@@ -345,6 +346,31 @@ static void test_refused_guests(void **state)
     assert_non_null(strstr(err.message, "malformed"));
 }
 
+/* Actors of one module share its decoded code; each keeps its own instance state. */
+static void test_module_shared(void **state)
+{
+    (void)state;
+    size_t len, other_len;
+    uint8_t *bytes = load_guest("", &len);
+    uint8_t *other = load_guest("-initfails", &other_len);
+    actr_workload_t wl[3];
+    actr_error_t err = {0};
+    assert_int_equal(actr_wasm_module_cache_size(), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(actr_wasm_workload_new(bytes, len, NULL, &wl[i], &err), 0);
+    assert_int_equal(actr_wasm_module_cache_size(), 1);
+    actr_workload_t bad;
+    assert_int_equal(actr_wasm_workload_new(other, other_len, NULL, &bad, &err), ACTR_EINTERNAL);
+    assert_int_equal(actr_wasm_module_cache_size(), 1); /* the refused one is released */
+    actr_workload_destroy(&wl[1]);
+    assert_int_equal(actr_wasm_module_cache_size(), 1);
+    actr_workload_destroy(&wl[0]);
+    actr_workload_destroy(&wl[2]);
+    assert_int_equal(actr_wasm_module_cache_size(), 0);
+    free(bytes);
+    free(other);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -357,6 +383,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_wasi_exit_and_output),
         cmocka_unit_test(test_host_calls),
         cmocka_unit_test(test_refused_guests),
+        cmocka_unit_test(test_module_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

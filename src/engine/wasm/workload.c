@@ -17,6 +17,7 @@
 #include "engine/abi/abi.h"
 #include "engine/wasm/guest_mem.h"
 #include "engine/wasm/host_abi.h"
+#include "engine/wasm/module_cache.h"
 #include "engine/wasm/wasi.h"
 #include "engine/wasm/wasm.h"
 
@@ -400,7 +401,7 @@ static void actor_free(wasm_actor_t *a)
     if (!a)
         return;
     drop_instance(a);
-    wasm_module_free(a->module);
+    actr_wasm_module_release(a->module);
     free(a->init_payload);
     free(a);
 }
@@ -449,7 +450,7 @@ static int load_module(wasm_actor_t *a, const uint8_t *wasm, size_t len, actr_er
                               a->limits.module_bytes);
     wasm_error_t werr;
     memset(&werr, 0, sizeof werr);
-    wasm_result_t r = wasm_module_new(wasm, len, &a->module, &werr);
+    wasm_result_t r = actr_wasm_module_acquire(wasm, len, &a->module, &werr);
     if (r == WASM_ERR_NOMEM)
         return actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
     if (r != WASM_OK)

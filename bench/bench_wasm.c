@@ -8,21 +8,27 @@
  *              (bench/wasm/run_node.cjs: best of R rounds and the first, which includes
  *              compilation) and as native code (the same C compiled into this program).
  *              Every engine must return the same checksum. Headline: wasm-interp / ours.
- *   dispatch   actr_ref_call of an echo through the WASM workload (tests/wasm/guests/
- *              abi_guest.c) against the same echo as a native route-table workload.
+ *   dispatch   an echo through the WASM workload (tests/wasm/guests/abi_guest.c) against
+ *              the same echo as a native route-table workload, called by a driver actor
+ *              (actr_ctx_call_raw from its handler, so the callee runs on the same worker),
+ *              in alternating rounds (median of the round means).
  *   idle       RSS per idle WASM actor instance: 1,000 workloads of that guest, loaded,
- *              initialised and idle, against the guest's own committed linear memory.
+ *              initialised and idle (they share one decoded module), against the guest's
+ *              own committed linear memory.
  *
  *   bench_wasm [--rounds R] [--calls N] [--instances K] [--no-external] [--smoke]
+ *              [--only kernels|dispatch|idle]
  *
  * --smoke: tiny sizes, no external engines; checks results only (the CTest smoke test).
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "actr/ctx.h"
 #include "actr/hyper.h"
 #include "actr/node.h"
 #include "actr/ref.h"
@@ -35,11 +41,17 @@
 #ifndef BENCH_WASM_DIR
 #define BENCH_WASM_DIR "bench-wasm"
 #endif
+#ifndef BENCH_SDK_ECHO
+#define BENCH_SDK_ECHO "guests/echo_service_wasm.wasm"
+#endif
 #ifndef BENCH_WASM_SOURCE_DIR
 #define BENCH_WASM_SOURCE_DIR "bench/wasm"
 #endif
 
 #define ECHO_ROUTE "test.Guest.Echo"
+#define DRIVE_ROUTE "bench.Driver.Run"
+#define SDK_ECHO_ROUTE "echo.EchoService.Echo"
+#define MAX_ROUNDS 100
 
 typedef struct opts {
     int rounds;
@@ -47,6 +59,7 @@ typedef struct opts {
     int instances;
     int external;
     int smoke;
+    const char *only; /* "kernels", "dispatch" or "idle": run one measure (profiling) */
 } opts_t;
 
 typedef struct kernel {
@@ -285,53 +298,134 @@ static actr_ref_t *start_node(actr_hyper_t *h, const char *name, actr_workload_t
     return ref;
 }
 
-/* Mean µs per call of `calls` sequential calls (after 100 warm-up calls). */
-static double time_calls(actr_ref_t *ref, int calls)
+/* The driver actor: its handler calls the target's echo `calls` times from inside the runtime
+ * (actr_ctx_call_raw; an idle callee runs on the calling worker), so a round measures the
+ * dispatch path itself rather than thread hand-offs on a shared machine. */
+typedef struct driver {
+    actr_type_t target;
+    const char *route;
+    size_t answer_len; /* what the target's echo answers for the 32-byte request */
+    int calls;
+    double us_per_call;
+} driver_t;
+
+static int drive(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                 actr_error_t *err)
 {
+    driver_t *d = self;
     static const char msg[] = "0123456789abcdef0123456789abcdef"; /* 32 bytes */
-    actr_buf_t req = actr_buf_static(msg, sizeof msg - 1);
+    actr_buf_t payload = actr_buf_static(msg, sizeof msg - 1);
+    actr_id_t id;
+    int rc = actr_ctx_discover(ctx, &d->target, &id, err);
     double t0 = 0;
-    for (int i = -100; i < calls; i++) {
+    for (int i = -100; rc == 0 && i < d->calls; i++) { /* 100 warm-up calls */
         if (i == 0)
             t0 = now_ms();
-        actr_buf_t resp;
-        actr_error_t err = {0};
-        if (actr_ref_call(ref, NULL, ECHO_ROUTE, &req, 5000, &resp, &err) != 0)
-            die("echo call", err.message);
-        if (resp.len != req.len || memcmp(resp.data, msg, req.len) != 0)
-            die("echo call", "wrong answer");
-        actr_buf_release(&resp);
+        actr_buf_t answer;
+        rc = actr_ctx_call_raw(ctx, &id, d->route, &payload, 5000, &answer, err);
+        if (rc == 0 && (answer.len != d->answer_len ||
+                        memcmp(answer.data + answer.len - payload.len, msg, payload.len) != 0))
+            rc = actr_error_set(err, ACTR_EINTERNAL, ACTR_KIND_INTERNAL, 0, "wrong answer");
+        actr_buf_release(&answer);
     }
-    return (now_ms() - t0) * 1000.0 / calls;
+    d->us_per_call = (now_ms() - t0) * 1000.0 / d->calls;
+    (void)req, (void)resp;
+    return rc;
+}
+
+/* Mean µs per echo call to the actor of type `name`, made by the driver. */
+static double time_calls(actr_ref_t *driver_ref, driver_t *d, const char *name,
+                         const char *route, size_t answer_len, int calls)
+{
+    actr_type_set(&d->target, "bench", name, "1.0.0", NULL);
+    d->route = route;
+    d->answer_len = answer_len;
+    d->calls = calls;
+    actr_buf_t req = actr_buf_static("", 0), resp;
+    actr_error_t err = {0};
+    if (actr_ref_call(driver_ref, NULL, DRIVE_ROUTE, &req, 600000, &resp, &err) != 0)
+        die("driver", err.message);
+    actr_buf_release(&resp);
+    return d->us_per_call;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* A WASM workload from a file; false when the file is absent (the SDK guest is optional). */
+static bool wasm_workload(const char *path, const char *name, actr_workload_t *wl)
+{
+    size_t len;
+    uint8_t *bytes = read_all(path, &len);
+    if (!bytes)
+        return false;
+    actr_type_t type;
+    actr_error_t err = {0};
+    actr_type_set(&type, "bench", name, "1.0.0", NULL);
+    if (actr_wasm_workload_new_typed(bytes, len, NULL, &type, wl, &err) != 0)
+        die(path, err.message);
+    free(bytes);
+    return true;
 }
 
 static void bench_dispatch(const opts_t *o)
 {
-    size_t len;
-    uint8_t *bytes = guest_bytes(&len);
     actr_hyper_t *h;
     actr_error_t err = {0};
     if (actr_hyper_new(NULL, &h, &err) != 0)
         die("hyper", err.message);
-    actr_type_t type;
-    actr_type_set(&type, "bench", "WasmEcho", "1.0.0", NULL);
-    actr_workload_t wasm_wl, native_wl;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/abi_guest.wasm", BENCH_WASM_DIR);
+    actr_workload_t wasm_wl, sdk_wl, native_wl, driver_wl;
     static const actr_route_t routes[] = {{ECHO_ROUTE, native_echo}};
-    if (actr_wasm_workload_new_typed(bytes, len, NULL, &type, &wasm_wl, &err) != 0)
-        die("wasm workload", err.message);
-    if (actr_workload_from_routes(routes, 1, NULL, NULL, &native_wl, &err) != 0)
+    static const actr_route_t driver_routes[] = {{DRIVE_ROUTE, drive}};
+    static driver_t driver;
+    if (!wasm_workload(path, "WasmEcho", &wasm_wl))
+        die(path, "cannot read");
+    bool sdk = wasm_workload(BENCH_SDK_ECHO, "SdkEcho", &sdk_wl);
+    if (actr_workload_from_routes(routes, 1, NULL, NULL, &native_wl, &err) != 0 ||
+        actr_workload_from_routes(driver_routes, 1, NULL, &driver, &driver_wl, &err) != 0)
         die("native workload", err.message);
-    free(bytes);
-    actr_node_t *wn, *nn;
-    actr_ref_t *wref = start_node(h, "WasmEcho", &wasm_wl, &wn);
-    actr_ref_t *nref = start_node(h, "NativeEcho", &native_wl, &nn);
-    double native_us = time_calls(nref, o->calls);
-    double wasm_us = time_calls(wref, o->calls);
-    printf("\ndispatch (actr_ref_call of a 32-byte echo, %d calls, mean)\n", o->calls);
-    printf("  native route workload %8.2f us/call\n", native_us);
-    printf("  wasm workload         %8.2f us/call  (%.2fx native, +%.2f us per call)\n", wasm_us,
-           wasm_us / native_us, wasm_us - native_us);
+    actr_node_t *wn, *sn = NULL, *nn, *dn;
+    start_node(h, "WasmEcho", &wasm_wl, &wn);
+    if (sdk)
+        start_node(h, "SdkEcho", &sdk_wl, &sn);
+    start_node(h, "NativeEcho", &native_wl, &nn);
+    actr_ref_t *dref = start_node(h, "Driver", &driver_wl, &dn);
+    /* Rounds alternate the targets, and each figure is the median of the rounds' means: the
+     * machine is shared, so a burst of load must not land on one side only. */
+    double nat[MAX_ROUNDS], was[MAX_ROUNDS], sdks[MAX_ROUNDS];
+    int per_round = o->calls / o->rounds > 0 ? o->calls / o->rounds : 1;
+    for (int r = 0; r < o->rounds; r++) {
+        nat[r] = time_calls(dref, &driver, "NativeEcho", ECHO_ROUTE, 32, per_round);
+        was[r] = time_calls(dref, &driver, "WasmEcho", ECHO_ROUTE, 32, per_round);
+        if (sdk)
+            sdks[r] = time_calls(dref, &driver, "SdkEcho", SDK_ECHO_ROUTE, 32 + 6, per_round);
+    }
+    double native_us = median(nat, o->rounds), wasm_us = median(was, o->rounds);
+    printf("\ndispatch (actr_ctx_call_raw of a 32-byte echo from an actor, %d rounds of %d "
+           "calls, alternating; median of round means)\n",
+           o->rounds, per_round);
+    printf("  native route workload       %8.2f us/call\n", native_us);
+    printf("  wasm, hand-written guest    %8.2f us/call  (%.1fx native, %+.2f us per call)\n",
+           wasm_us, wasm_us / native_us, wasm_us - native_us);
+    if (sdk) {
+        double sdk_us = median(sdks, o->rounds);
+        printf("  wasm, SDK echo_service      %8.2f us/call  (%.1fx native, %+.2f us per call)\n",
+               sdk_us, sdk_us / native_us, sdk_us - native_us);
+    }
+    actr_node_free(dn);
     actr_node_free(wn);
+    actr_node_free(sn);
     actr_node_free(nn);
     actr_hyper_free(h);
 }
@@ -383,7 +477,7 @@ static void bench_idle(const opts_t *o)
 
 int main(int argc, char **argv)
 {
-    opts_t o = {.rounds = 3, .calls = 20000, .instances = 1000, .external = 1, .smoke = 0};
+    opts_t o = {.rounds = 5, .calls = 20000, .instances = 1000, .external = 1, .smoke = 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -397,16 +491,22 @@ int main(int argc, char **argv)
             o.external = 0;
         else if (strcmp(a, "--smoke") == 0)
             o.smoke = 1;
+        else if (strcmp(a, "--only") == 0 && v)
+            o.only = v, i++;
         else
             die("usage", "bench_wasm [--rounds R] [--calls N] [--instances K] [--no-external] "
-                         "[--smoke]");
+                         "[--smoke] [--only kernels|dispatch|idle]");
     }
     if (o.smoke)
         o.rounds = 1, o.calls = 200, o.instances = 20, o.external = 0;
-    if (o.rounds < 1 || o.rounds > 100 || o.calls < 1 || o.instances < 1)
+    if (o.rounds < 1 || o.rounds > MAX_ROUNDS || o.calls < 1 || o.instances < 1)
         die("usage", "rounds 1..100, calls and instances > 0");
-    int bad = bench_kernels(&o);
-    bench_dispatch(&o);
-    bench_idle(&o);
+    int bad = 0;
+    if (!o.only || strcmp(o.only, "kernels") == 0)
+        bad = bench_kernels(&o);
+    if (!o.only || strcmp(o.only, "dispatch") == 0)
+        bench_dispatch(&o);
+    if (!o.only || strcmp(o.only, "idle") == 0)
+        bench_idle(&o);
     return bad ? 1 : 0;
 }

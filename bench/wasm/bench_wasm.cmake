@@ -33,3 +33,9 @@ add_dependencies(bench_wasm bench_wasm_modules)
 target_include_directories(bench_wasm PRIVATE ${CMAKE_CURRENT_LIST_DIR}/..)
 target_compile_definitions(bench_wasm PRIVATE BENCH_WASM_DIR="${BENCH_WASM_OUT}"
                            BENCH_WASM_SOURCE_DIR="${BENCH_WASM_SRC}")
+# The SDK's echo service (examples/echo-wasm) as a second, realistic guest when it is built.
+if(TARGET echo_service_wasm)
+  add_dependencies(bench_wasm echo_service_wasm)
+  target_compile_definitions(bench_wasm PRIVATE
+                             BENCH_SDK_ECHO="${ACTR_GUEST_DIR}/echo_service_wasm.wasm")
+endif()

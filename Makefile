@@ -17,6 +17,9 @@ all: build
 
 deps:
 	@scripts/setup-deps.sh
+	@# the WebRTC interop peers (libwebrtc via @roamhq/wrtc, werift) from npm: CI must run them,
+	@# not skip them, so a failed install fails here
+	@sh tests/interop/setup.sh
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)

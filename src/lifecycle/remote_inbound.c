@@ -52,6 +52,12 @@ static void reply_on_loop(uv_loop_t *uv, void *arg)
     (void)uv;
     reply_cmd_t *c = arg;
     actr_remote_t *r = c->r;
+    /* A peer with a ready WebRTC connection gets the reply on its RPC_RELIABLE channel. */
+    if (actr_remote_webrtc_reply(r, &c->peer, &c->frame) == 0) {
+        actr_buf_release(&c->frame);
+        free(c);
+        return;
+    }
     actr_ws_conn_id_t conn = r->ws ? actr_ws_find(r->ws, &c->peer, ACTR_WS_ACCEPTED) : 0;
     if (!conn || actr_ws_send(r->ws, conn, ACTR_WS_RPC_RELIABLE, &c->frame) != 0)
         actr_log(ACTR_LOG_DEBUG, "remote", "response dropped: the caller's connection is gone");

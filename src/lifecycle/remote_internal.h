@@ -18,6 +18,7 @@
 #include "platform/ais/key_cache.h"
 #include "wire/signaling/client.h"
 #include "wire/websocket/ws.h"
+#include "wire/webrtc/coordinator.h" /* WebRTC (issue 6): remote_webrtc.c */
 
 struct actr_node;
 
@@ -74,6 +75,9 @@ struct actr_remote {
     actr_waiter_t *sig_waiter;          /* actr_remote_start() */
     int closing;                        /* handles and objects still closing */
     actr_waiter_t *close_waiter;
+    /* WebRTC (issue 6, remote_webrtc.c): the coordinator, created with signaling. */
+    actr_rtc_coord_t *rtc;
+    int rtc_mode; /* actr_rtc_mode_t */
 
     /* ---- inbound (any thread) ---- */
     actr_mailbox_t *mailbox;
@@ -86,6 +90,7 @@ struct actr_remote {
 
     /* ---- counters (relaxed) ---- */
     _Atomic uint64_t sent, received, responses, orphans, denied, duplicates, undecodable;
+    _Atomic uint64_t rtc_out, rtc_in; /* messages over WebRTC data channels */
 };
 
 /* remote_register.c */
@@ -109,6 +114,26 @@ void actr_remote_on_inbound(actr_remote_t *r, actr_ws_conn_id_t conn, const actr
 int actr_remote_consumer_start(actr_remote_t *r, actr_error_t *err);
 void actr_remote_consumer_stop(actr_remote_t *r);
 int actr_remote_mailbox_open(actr_remote_t *r, actr_error_t *err);
+
+/* remote_webrtc.c (loop thread): the WebRTC side; docs/WEBRTC-COORDINATOR.md. */
+typedef enum actr_rtc_mode {
+    ACTR_RTC_MODE_PREFER = 0, /* a ready WebRTC peer first, else the direct WebSocket */
+    ACTR_RTC_MODE_ONLY,       /* outbound traffic never takes the direct WebSocket */
+    ACTR_RTC_MODE_OFF,        /* no coordinator */
+} actr_rtc_mode_t;
+int actr_remote_webrtc_open(actr_remote_t *r);
+/* Starts closing the coordinator; false when there was none (done will not run). */
+bool actr_remote_webrtc_close(actr_remote_t *r, void (*done)(void *), void *arg);
+void actr_remote_webrtc_on_relay(actr_remote_t *r, const Signaling__SignalingEnvelope *env);
+void actr_remote_webrtc_identity_changed(actr_remote_t *r);
+/* Whether a message to target takes WebRTC (have_ws: its WebSocket address is known). */
+bool actr_remote_webrtc_use(actr_remote_t *r, const actr_id_t *target, bool have_ws);
+/* Sends (or queues) an envelope; call_rid: a pending call to fail if the message is dropped. */
+int actr_remote_webrtc_send(actr_remote_t *r, const actr_id_t *target, uint8_t lane,
+                            const actr_buf_t *frame, const char *call_rid);
+/* A reply on the peer's RPC_RELIABLE channel when it has a ready connection, else
+ * ACTR_EUNAVAILABLE (the caller uses the WebSocket). */
+int actr_remote_webrtc_reply(actr_remote_t *r, const actr_id_t *peer, const actr_buf_t *frame);
 
 /* Envelope helpers (remote_outbound.c) */
 int actr_remote_encode_envelope(const char *route_key, const actr_buf_t *payload, int direction,

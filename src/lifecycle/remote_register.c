@@ -91,6 +91,7 @@ void actr_remote_identity_changed(actr_remote_t *r)
                                  c->signature, sizeof c->signature};
         actr_ws_hub_set_identity(r->ws, &id);
     }
+    actr_remote_webrtc_identity_changed(r); /* TURN credential; a rebind closes the peers */
 }
 
 /* ---- credential manager effects (loop thread) ---- */
@@ -452,6 +453,9 @@ static void stop_on_loop(uv_loop_t *uv, void *arg)
         actr_credential_free(r->cred);
         r->cred = NULL;
     }
+    r->closing++; /* WebRTC peers close before signaling goes (remote_webrtc.c) */
+    if (!actr_remote_webrtc_close(r, on_object_closed, r))
+        r->closing--;
     actr_remote_sig_close(r);
     if (r->ws) {
         r->closing++;

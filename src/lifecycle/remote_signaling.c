@@ -54,8 +54,11 @@ static void on_state(actr_sigc_t *c, const actr_sigc_event_t *ev, void *ud)
 static void on_unsolicited(actr_sigc_t *c, const Signaling__SignalingEnvelope *env, void *ud)
 {
     (void)c;
-    (void)ud;
-    /* Relays are the WebRTC coordinator's (issue 6); nothing else is expected unasked. */
+    /* Relays are the WebRTC coordinator's (remote_webrtc.c); nothing else is expected unasked. */
+    if (env->flow_case == SIGNALING__SIGNALING_ENVELOPE__FLOW_ACTR_RELAY) {
+        actr_remote_webrtc_on_relay(ud, env);
+        return;
+    }
     actr_log(ACTR_LOG_DEBUG, "remote", "unsolicited signaling envelope",
              ACTR_KV("id", env->envelope_id ? env->envelope_id : ""));
 }
@@ -111,6 +114,7 @@ int actr_remote_sig_open(actr_remote_t *r, actr_error_t *err)
                                 .on_result = on_heartbeat,
                                 .userdata = r};
     actr_sigc_heartbeat_start(r->sigc, &hb);
+    actr_remote_webrtc_open(r); /* WebRTC is optional: without it the WebSocket carries all */
     return actr_sigc_connect(r->sigc, on_connected, r);
 }
 

@@ -81,14 +81,15 @@ class Node:
     """One test_node process. Lines on its stdout are collected by a thread; commands are
     answered by exactly one `ok ...` or `err ...` line each."""
 
-    def __init__(self, env, name, type_str, config, args=()):
+    def __init__(self, env, name, type_str, config, args=(), extra_env=None):
         self.env = env
         self.name = name
         self.type = type_str
         self.log_path = os.path.join(env.dir, name + ".log")
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([NODE, "--config", config, "--type", type_str, *args],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                     env=dict(os.environ, **(extra_env or {})))
         log.close()
         self.lines = queue.Queue()
         self.history = []  # every stdout line, for searches after the fact
@@ -222,10 +223,12 @@ class Env:
             f.write("\n".join(text) + "\n")
         return path
 
-    def node(self, name, type_str, config, *args, ready=True):
-        n = Node(self, name, type_str, config, args)
+    def node(self, name, type_str, config, *args, extra_env=None):
+        """Starts a test_node and waits for its "ready" line. extra_env: e.g. {"ACTR_LOG":
+        "debug"}."""
+        n = Node(self, name, type_str, config, args, extra_env)
         self.nodes.append(n)
-        return n.wait_ready() if ready else n
+        return n.wait_ready()
 
     def path(self, name):
         return os.path.join(self.dir, name)

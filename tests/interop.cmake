@@ -28,3 +28,14 @@ if(ACTR_NODE_PROGRAM)
                 TIMEOUT 180)
   set_tests_properties(test_sdp_interop PROPERTIES SKIP_RETURN_CODE 77)
 endif()
+
+# The C side of the harness (tests/interop/interop_peer.c, for the C interop tests): this test
+# relays signaling between a libwebrtc offerer and a werift answerer and checks the four lanes.
+if(ACTR_NODE_PROGRAM)
+  actr_add_test(NAME test_interop_relay
+                SOURCES ${PROJECT_SOURCE_DIR}/tests/interop/test_interop_relay.c
+                        ${PROJECT_SOURCE_DIR}/tests/interop/interop_peer.c
+                TIMEOUT 120)
+  target_include_directories(test_interop_relay PRIVATE ${PROJECT_SOURCE_DIR}/tests/interop)
+  set_tests_properties(test_interop_relay PROPERTIES SKIP_RETURN_CODE 77)
+endif()

@@ -78,8 +78,10 @@ async function run(adapter, argv) {
   function wireChannel(dc) {
     adapter.onOpen(dc, () => {
       channels.set(dc.label, dc);
+      // @roamhq/wrtc reports an unset maxRetransmits as 65535; report null (reliable) for both.
+      const rexmit = dc.maxRetransmits;
       emit({ type: 'channel', label: dc.label, ordered: dc.ordered,
-        maxRetransmits: dc.maxRetransmits == null ? null : dc.maxRetransmits });
+        maxRetransmits: rexmit == null || rexmit === 65535 ? null : rexmit });
     });
     adapter.onClose(dc, () => { channels.delete(dc.label); emit({ type: 'channel-closed', label: dc.label }); });
     adapter.onMessage(dc, (data) => {

@@ -91,20 +91,118 @@ static void reply(actr_remote_t *r, const actr_id_t *peer, const char *route_key
 
 /* ---- admission (loop thread) ---- */
 
-typedef struct dup_wait {
+/*
+ * Duplicates of an in-flight request wait for the original's result, bounded by their own
+ * timeout_ms (else 30 s; runtime.md 7.1 step 3): a timer answers TimedOut when the original takes
+ * longer (or never finishes: a message released back to the mailbox at shutdown). The loop
+ * thread owns each wait; the original's completion (any thread) only replies and hands the wait
+ * back to the loop, which closes it. Waits still open at shutdown are cancelled by
+ * actr_remote_dup_waits_close().
+ */
+typedef struct actr_dup_wait {
     actr_remote_t *r;
+    actr_loop_t *loop;
+    struct actr_dup_wait *prev, *next; /* r->dup_waits while linked */
+    bool linked;
+    actr_dedup_waiter_t *waiter;       /* NULL once given back */
+    uv_timer_t timer;
     actr_id_t peer;
     char route_key[ACTR_ROUTE_KEY_STR_SIZE];
     char request_id[ACTR_DEDUP_MAX_ID + 1];
-    actr_dedup_waiter_t *waiter;
 } dup_wait_t;
 
+static void dup_freed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Loop thread. Touches r only while linked or holding the waiter, so a wait orphaned by
+ * actr_remote_dup_waits_close() can be closed after the remote side is gone. */
+static void dup_close(dup_wait_t *d)
+{
+    if (d->linked) {
+        if (d->prev)
+            d->prev->next = d->next;
+        else
+            d->r->dup_waits = d->next;
+        if (d->next)
+            d->next->prev = d->prev;
+        d->linked = false;
+    }
+    if (d->waiter) {
+        actr_dedup_waiter_release(d->r->dedup, d->waiter);
+        d->waiter = NULL;
+    }
+    uv_close((uv_handle_t *)&d->timer, dup_freed);
+}
+
+static void dup_done_on_loop(uv_loop_t *uv, void *arg)
+{
+    (void)uv;
+    dup_close(arg);
+}
+
+/* The original finished (any thread; on the loop inline when it had already finished). */
 static void on_original_done(void *ud, const actr_dedup_result_t *res)
 {
     dup_wait_t *d = ud;
     reply(d->r, &d->peer, d->route_key, d->request_id, res->code, &res->payload, &res->error);
-    actr_dedup_waiter_release(d->r->dedup, d->waiter);
-    free(d);
+    if (actr_loop_post(d->loop, dup_done_on_loop, d) != 0)
+        actr_loop_call(d->loop, dup_done_on_loop, d); /* queue full: wait for room */
+}
+
+static void on_dup_timeout(uv_timer_t *t)
+{
+    dup_wait_t *d = t->data;
+    bool cancelled = actr_dedup_waiter_release(d->r->dedup, d->waiter);
+    d->waiter = NULL;
+    if (!cancelled)
+        return; /* the original's result came first: on_original_done closes the wait */
+    actr_error_t e;
+    actr_error_set(&e, ACTR_ETIMEDOUT, ACTR_KIND_TRANSIENT, ACTR_WIRE_TIMED_OUT, "timed out");
+    reply(d->r, &d->peer, d->route_key, d->request_id, e.code, NULL, &e);
+    dup_close(d);
+}
+
+static void wait_for_original(actr_remote_t *r, const actr_id_t *peer, const Actr__RpcEnvelope *env,
+                              actr_dedup_waiter_t *waiter)
+{
+    dup_wait_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        actr_dedup_waiter_release(r->dedup, waiter);
+        return;
+    }
+    d->r = r;
+    d->loop = r->loop;
+    d->waiter = waiter;
+    d->peer = *peer;
+    snprintf(d->route_key, sizeof d->route_key, "%s", env->route_key);
+    snprintf(d->request_id, sizeof d->request_id, "%s", env->request_id);
+    d->next = r->dup_waits;
+    if (d->next)
+        d->next->prev = d;
+    r->dup_waits = d;
+    d->linked = true;
+    uv_timer_init(r->uv, &d->timer);
+    d->timer.data = d;
+    uv_timer_start(&d->timer, on_dup_timeout, (uint64_t)actr_dedup_wait_ms(env->timeout_ms), 0);
+    if (actr_dedup_waiter_on_done(r->dedup, waiter, on_original_done, d) != 0)
+        dup_close(d);
+}
+
+void actr_remote_dup_waits_close(actr_remote_t *r)
+{
+    while (r->dup_waits) {
+        dup_wait_t *d = r->dup_waits;
+        r->dup_waits = d->next;
+        d->linked = false;
+        uv_timer_stop(&d->timer);
+        bool cancelled = actr_dedup_waiter_release(r->dedup, d->waiter);
+        d->waiter = NULL;
+        if (cancelled)
+            uv_close((uv_handle_t *)&d->timer, dup_freed);
+        /* else its completion is running now and hands d back to the loop, which closes it */
+    }
 }
 
 typedef struct enq {
@@ -209,20 +307,8 @@ void actr_remote_on_inbound(actr_remote_t *r, actr_ws_conn_id_t conn, const actr
     }
     if (chk.state == ACTR_DEDUP_IN_FLIGHT) {
         atomic_fetch_add_explicit(&r->duplicates, 1, memory_order_relaxed);
-        dup_wait_t *d = chk.waiter ? calloc(1, sizeof *d) : NULL;
-        if (d) {
-            d->r = r;
-            d->peer = *peer;
-            memcpy(d->route_key, env->route_key, rk_len + 1);
-            memcpy(d->request_id, env->request_id, rid_len + 1);
-            d->waiter = chk.waiter;
-            if (actr_dedup_waiter_on_done(r->dedup, chk.waiter, on_original_done, d) != 0) {
-                actr_dedup_waiter_release(r->dedup, chk.waiter);
-                free(d);
-            }
-        } else if (chk.waiter) {
-            actr_dedup_waiter_release(r->dedup, chk.waiter);
-        }
+        if (chk.waiter)
+            wait_for_original(r, peer, env, chk.waiter);
         goto drop;
     }
     /* FRESH: persist, then the consumer hands it to the actor. */

@@ -75,6 +75,7 @@ struct actr_remote {
     actr_waiter_t *sig_waiter;          /* actr_remote_start() */
     int closing;                        /* handles and objects still closing */
     actr_waiter_t *close_waiter;
+    struct actr_dup_wait *dup_waits;    /* duplicates waiting for their original (inbound) */
     /* WebRTC (issue 6, remote_webrtc.c): the coordinator, created with signaling. */
     actr_rtc_coord_t *rtc;
     int rtc_mode; /* actr_rtc_mode_t */
@@ -114,6 +115,8 @@ void actr_remote_on_inbound(actr_remote_t *r, actr_ws_conn_id_t conn, const actr
 int actr_remote_consumer_start(actr_remote_t *r, actr_error_t *err);
 void actr_remote_consumer_stop(actr_remote_t *r);
 int actr_remote_mailbox_open(actr_remote_t *r, actr_error_t *err);
+/* Cancels the duplicates still waiting for their original (loop thread, at stop). */
+void actr_remote_dup_waits_close(actr_remote_t *r);
 
 /* remote_webrtc.c (loop thread): the WebRTC side; docs/WEBRTC-COORDINATOR.md. */
 typedef enum actr_rtc_mode {

@@ -448,6 +448,7 @@ static void stop_on_loop(uv_loop_t *uv, void *arg)
     r->stopping = true;
     r->closing = 1; /* ours, dropped at the end */
     actr_remote_fail_pending(r);
+    actr_remote_dup_waits_close(r);
     if (r->cred) {
         actr_credential_stop(r->cred);
         actr_credential_free(r->cred);

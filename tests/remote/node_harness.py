@@ -38,6 +38,11 @@ import package_pb2  # noqa: E402
 if len(sys.argv) < 2:
     sys.exit("usage: %s PATH_TO_test_node" % sys.argv[0])
 NODE = os.path.abspath(sys.argv[1])
+# The nodes' WebRTC side (ACTR_WEBRTC_MODE): "off" by default, so these tests exercise the direct
+# WebSocket path they are about; a variant run may set RT_WEBRTC_MODE=prefer (ICE then offers
+# 127.0.0.1 host candidates only).
+NODE_ENV = {"ACTR_WEBRTC_MODE": os.environ.get("RT_WEBRTC_MODE", "off"),
+            "ACTR_WEBRTC_LOCAL_ADDRESSES": "127.0.0.1"}
 # Sanitizer builds are several times slower; no assertion depends on these, they only bound waits.
 WAIT = 30.0
 START_WAIT = 45.0
@@ -89,7 +94,7 @@ class Node:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([NODE, "--config", config, "--type", type_str, *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                     env=dict(os.environ, **(extra_env or {})))
+                                     env=dict(os.environ, **NODE_ENV, **(extra_env or {})))
         log.close()
         self.lines = queue.Queue()
         self.history = []  # every stdout line, for searches after the fact

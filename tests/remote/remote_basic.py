@@ -24,7 +24,8 @@ with Env() as env:
           "both nodes registered with AIS under their own ids")
 
     ok, found = cli.cmd("discover " + SVC)
-    check(ok and found == svc.id, "discovery through signaling returns the service's id (%s)" % found)
+    check(ok and found == svc.id,
+          "discovery through signaling returns the service's id (%s)" % found)
 
     # A handler error propagates with its ACTR code, wire code and message, as many times as the
     # handler fails; then the same route answers.

@@ -114,7 +114,8 @@ static int relay(actr_rtc_coord_t *c, rpeer_t *p, Signaling__ActrRelay *r)
     actr_id_pb_t target;
     actr_id_pb_init(&target, &p->id);
     r->target = &target.id;
-    int rc = actr_sigc_send_relay(c->sigc, r, NULL);
+    int rc = c->cfg.send_relay ? c->cfg.send_relay(c->cfg.send_relay_arg, r)
+                               : actr_sigc_send_relay(c->sigc, r, NULL);
     if (rc != 0)
         actr_log(ACTR_LOG_DEBUG, "webrtc", "relay not sent", ACTR_KV("peer", p->key),
                  ACTR_KV("error", actr_strerror(rc)));
@@ -183,7 +184,7 @@ static void pc_on_state(void *arg, actr_rtc_state_t st, int code, const char *wh
     switch (st) {
     case ACTR_RTC_CONNECTED:
         if (p->restarting && p->restart_answered)
-            actr_rtc_coord_restart_done(c, p);
+            p->restart_check = true; /* the tick confirms once new candidates came */
         break;
     case ACTR_RTC_DISCONNECTED:
     case ACTR_RTC_FAILED:
@@ -335,6 +336,7 @@ static void restart_offer(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now)
     p->restart_attempts++;
     p->last_offer = now;
     p->restart_answered = false;
+    p->restart_cands = p->cands_in;
     p->deadline = now + RESTART_TIMEOUT_MS;
     int rc = actr_rtc_peer_restart_ice(p->pc, &sdp);
     if (rc == 0) {
@@ -421,7 +423,7 @@ int actr_rtc_coord_connect(actr_rtc_coord_t *c, const actr_id_t *peer)
         return ACTR_ECLOSED;
     if (actr_rtc_coord_find(c, peer))
         return 0; /* single flight: one negotiation or connection per peer */
-    if (!actr_sigc_is_connected(c->sigc))
+    if (!c->cfg.send_relay && !actr_sigc_is_connected(c->sigc))
         return ACTR_EUNAVAILABLE;
     rpeer_t *p = peer_add(c, peer);
     if (!p)
@@ -505,8 +507,7 @@ static void on_answer(actr_rtc_coord_t *c, rpeer_t *p, const Webrtc__SessionDesc
     }
     if (p->restarting) {
         p->restart_answered = true;
-        if (actr_rtc_peer_state(p->pc) == ACTR_RTC_CONNECTED)
-            p->restart_check = true; /* may stay connected throughout: the tick confirms */
+        p->restart_check = true; /* the tick confirms (tick_restart) */
     }
 }
 
@@ -515,6 +516,7 @@ static void on_candidate(actr_rtc_coord_t *c, rpeer_t *p, const Webrtc__IceCandi
     if (!p || !p->pc || !ic->candidate)
         return;
     c->stats.candidates_in++;
+    p->cands_in++;
     /* The peer core drops a candidate without ufrag or of an older generation, and buffers
      * (up to 256) those that come before the remote description or carry an unknown ufrag. */
     actr_rtc_peer_add_candidate(p->pc, ic->candidate, ic->sdp_mid,
@@ -576,7 +578,10 @@ int actr_rtc_coord_restart_ice(actr_rtc_coord_t *c, const actr_id_t *peer)
 
 static void tick_restart(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now)
 {
-    if (p->restart_check && actr_rtc_peer_state(p->pc) == ACTR_RTC_CONNECTED) {
+    /* Done: the answer is applied, the answerer's new-generation candidates came and ICE is
+     * connected (libnice may stay connected through a restart, so no state change is needed). */
+    if (p->restart_check && p->cands_in > p->restart_cands &&
+        actr_rtc_peer_state(p->pc) == ACTR_RTC_CONNECTED) {
         p->restart_check = false;
         actr_rtc_coord_restart_done(c, p);
         return;
@@ -631,7 +636,7 @@ static void on_tick(uv_timer_t *t)
 int actr_rtc_coord_new(uv_loop_t *loop, actr_sigc_t *sigc, const actr_rtc_coord_config_t *cfg,
                        const actr_rtc_coord_callbacks_t *cbs, actr_rtc_coord_t **out)
 {
-    if (!loop || !sigc || !cfg || !out)
+    if (!loop || !cfg || !out || (!sigc && !cfg->send_relay))
         return ACTR_EINVAL;
     actr_rtc_coord_t *c = calloc(1, sizeof *c);
     if (!c)

@@ -57,6 +57,10 @@ typedef struct actr_rtc_coord_config {
     uint32_t health_interval_ms;  /* health check period (10000) */
     uint32_t max_peers;           /* peer connections at once (64) */
     uint32_t max_queued;          /* messages queued per connecting peer (256) */
+    /* Tests: relays go here instead of to signaling (sigc may then be NULL). The coordinator
+     * fills target; 0 or an ACTR_E* code. */
+    int (*send_relay)(void *arg, Signaling__ActrRelay *relay);
+    void *send_relay_arg;
 } actr_rtc_coord_config_t;
 
 void actr_rtc_coord_config_init(actr_rtc_coord_config_t *cfg);
@@ -88,7 +92,7 @@ typedef struct actr_rtc_coord_stats {
     uint32_t peers;           /* peer connections now */
 } actr_rtc_coord_stats_t;
 
-/* Creates the coordinator; sigc is borrowed (outlives it). Returns 0, ACTR_EINVAL, ACTR_ENOMEM,
+/* Creates the coordinator; sigc is borrowed (outlives it; NULL only with cfg->send_relay). Returns 0, ACTR_EINVAL, ACTR_ENOMEM,
  * ACTR_EINTERNAL (no WebRTC environment). */
 int actr_rtc_coord_new(uv_loop_t *loop, actr_sigc_t *sigc, const actr_rtc_coord_config_t *cfg,
                        const actr_rtc_coord_callbacks_t *cbs, actr_rtc_coord_t **out);

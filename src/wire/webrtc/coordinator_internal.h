@@ -53,6 +53,7 @@ struct rpeer {
     bool restarting, restart_answered, restart_check;
     uint32_t restart_attempts;
     uint64_t restart_started, restart_next, last_offer;
+    uint64_t cands_in, restart_cands; /* remote candidates: total, and at the restart offer */
     /* lanes */
     actr_lane_tx_t tx[ACTR_RTC_COORD_LANES];
     actr_lane_rx_t *rx[ACTR_RTC_COORD_LANES];

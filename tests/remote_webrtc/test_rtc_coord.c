@@ -189,6 +189,11 @@ static bool a_forgot_b(world_t *w)
     return !actr_rtc_coord_known(w->a.c, &w->b.id);
 }
 
+static bool b_forgot_a(world_t *w)
+{
+    return !actr_rtc_coord_known(w->b.c, &w->a.id);
+}
+
 static bool restarted(world_t *w)
 {
     actr_rtc_coord_stats_t x, y;
@@ -296,6 +301,19 @@ static void test_stale_answer(void)
     CHECK(run_until(&w, a_forgot_b, 8000), "dropped after the initial budget");
     CHECK(g_done_rc == ACTR_ETIMEDOUT, "queued message dropped: %d", g_done_rc);
     CHECK(!actr_rtc_coord_ready(w.b.c, &w.a.id), "answerer not ready either");
+    /* A failed attempt of ours: the next one waits (back-off), no relay storm. */
+    int relays = w.relays;
+    CHECK(actr_rtc_coord_connect(w.a.c, &w.b.id) == ACTR_EUNAVAILABLE, "cooling down");
+    CHECK(actr_rtc_coord_send(w.a.c, &w.b.id, 0, &m, NULL, NULL) == ACTR_EUNAVAILABLE,
+          "no queueing while cooling down");
+    CHECK(w.relays == relays, "nothing relayed");
+    /* The other side may still connect to us (an offer is always accepted). */
+    w.corrupt_answer_id = false;
+    w.initiator_offers = true;
+    CHECK(run_until(&w, b_forgot_a, 8000), "the answerer's attempt ended too");
+    CHECK(actr_rtc_coord_connect(w.b.c, &w.a.id) == 0, "the other side connects");
+    CHECK(run_until(&w, both_ready, 10000), "ready");
+    CHECK(actr_rtc_coord_send(w.a.c, &w.b.id, 0, &m, NULL, NULL) == 0, "and the cooldown is over");
     world_free(&w);
 }
 

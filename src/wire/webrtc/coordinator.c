@@ -36,6 +36,43 @@ void actr_rtc_coord_config_init(actr_rtc_coord_config_t *cfg)
     cfg->max_queued = 256;
 }
 
+/* ---- failed attempts: back off before trying the same peer again ---- */
+
+#define COOLDOWN_FIRST_MS 5000
+#define COOLDOWN_MAX_MS 60000
+
+static cooldown_t *cool_find(actr_rtc_coord_t *c, const actr_id_t *id)
+{
+    for (size_t i = 0; i < ACTR_RTC_COORD_COOLDOWNS; i++)
+        if (c->cool[i].until_ms && actr_id_equal(&c->cool[i].id, id))
+            return &c->cool[i];
+    return NULL;
+}
+
+static void cool_fail(actr_rtc_coord_t *c, const actr_id_t *id)
+{
+    uint64_t now = actr_clock_mono_ms();
+    cooldown_t *e = cool_find(c, id);
+    if (!e) {
+        e = &c->cool[0]; /* reuse the entry that ends first */
+        for (size_t i = 1; i < ACTR_RTC_COORD_COOLDOWNS; i++)
+            if (c->cool[i].until_ms < e->until_ms)
+                e = &c->cool[i];
+        memset(e, 0, sizeof *e);
+        e->id = *id;
+    }
+    uint64_t wait = COOLDOWN_FIRST_MS << (e->fails < 4 ? e->fails : 4);
+    e->fails++;
+    e->until_ms = now + (wait > COOLDOWN_MAX_MS ? COOLDOWN_MAX_MS : wait);
+}
+
+static void cool_clear(actr_rtc_coord_t *c, const actr_id_t *id)
+{
+    cooldown_t *e = cool_find(c, id);
+    if (e)
+        memset(e, 0, sizeof *e);
+}
+
 /* ---- peers ---- */
 
 rpeer_t *actr_rtc_coord_find(const actr_rtc_coord_t *c, const actr_id_t *id)
@@ -98,6 +135,8 @@ void actr_rtc_coord_peer_free(actr_rtc_coord_t *c, rpeer_t *p, int rc, const cha
     bool had_conn = p->phase != P_NEGOTIATING && p->phase != P_WAIT_OFFER;
     if (p->pc)
         c->stats.closed++;
+    if (p->initiated && p->phase != P_READY && !c->closing)
+        cool_fail(c, &p->id); /* our attempt failed: the next one waits (5 s doubling to 60 s) */
     pc_drop(p);
     actr_rtc_coord_queue_fail(c, p, rc);
     actr_log(ACTR_LOG_INFO, "webrtc", "peer connection closed", ACTR_KV("peer", p->key),
@@ -217,6 +256,7 @@ static void pc_on_open(void *arg, actr_rtc_lane_t lane)
      * the first channel; we need RPC_RELIABLE either way, the offerer creates it first. */
     p->phase = P_READY;
     p->hooked = true;
+    cool_clear(l->c, &p->id);
     l->c->stats.ready++;
     actr_log(ACTR_LOG_INFO, "webrtc", "peer connection ready", ACTR_KV("peer", p->key),
              ACTR_KV("role", p->offerer ? "offerer" : "answerer"));
@@ -425,9 +465,13 @@ int actr_rtc_coord_connect(actr_rtc_coord_t *c, const actr_id_t *peer)
         return 0; /* single flight: one negotiation or connection per peer */
     if (!c->cfg.send_relay && !actr_sigc_is_connected(c->sigc))
         return ACTR_EUNAVAILABLE;
+    cooldown_t *cool = cool_find(c, peer);
+    if (cool && actr_clock_mono_ms() < cool->until_ms)
+        return ACTR_EUNAVAILABLE; /* the last attempt failed recently */
     rpeer_t *p = peer_add(c, peer);
     if (!p)
         return ACTR_EUNAVAILABLE;
+    p->initiated = true;
     negotiate(c, p);
     return 0;
 }

@@ -40,7 +40,8 @@ struct rpeer {
     char key[ACTR_ID_STR_SIZE];
     peer_phase_t phase;
     bool offerer;
-    bool hooked; /* CONNECTED was reported: DISCONNECTED follows */
+    bool hooked;    /* CONNECTED was reported: DISCONNECTED follows */
+    bool initiated; /* we asked for this connection (connect/send) */
     uint64_t session;
     actr_rtc_peer_t *pc;
     link_t *link;
@@ -61,7 +62,16 @@ struct rpeer {
     uint32_t nqueue;
 };
 
+/* A peer whose connection attempts failed: no new attempt from us before until_ms. */
+#define ACTR_RTC_COORD_COOLDOWNS 16
+typedef struct cooldown {
+    actr_id_t id;
+    uint64_t until_ms;
+    uint32_t fails; /* consecutive; the wait doubles from 5 s up to 60 s */
+} cooldown_t;
+
 struct actr_rtc_coord {
+    cooldown_t cool[ACTR_RTC_COORD_COOLDOWNS];
     actr_rtc_coord_config_t cfg;
     char *urls[ACTR_RTC_COORD_MAX_URLS];
     char *addrs[ACTR_RTC_COORD_MAX_ADDRS];

@@ -6,6 +6,10 @@ add_test(NAME remote_webrtc_nodes
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/run.sh ${PROJECT_BINARY_DIR})
 set_tests_properties(remote_webrtc_nodes PROPERTIES TIMEOUT 120 ENVIRONMENT "${ACTR_TEST_ENV}"
   PASS_REGULAR_EXPRESSION "signaling outage: ok")
+add_test(NAME remote_webrtc_nodes_prefer
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/run.sh ${PROJECT_BINARY_DIR} prefer)
+set_tests_properties(remote_webrtc_nodes_prefer PROPERTIES TIMEOUT 120 ENVIRONMENT "${ACTR_TEST_ENV}"
+  PASS_REGULAR_EXPRESSION "WebSocket first, WebRTC set up in the background: ok.*signaling outage: ok")
 add_test(NAME example_echo_webrtc
          COMMAND ${PROJECT_SOURCE_DIR}/scripts/demo-echo-webrtc.sh ${PROJECT_BINARY_DIR}
                  "ping over WebRTC")

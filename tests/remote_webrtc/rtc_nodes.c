@@ -5,7 +5,10 @@
  * an ICE restart is forced and traffic goes on; then actrd is killed (signaling gone) and calls
  * keep working over the established peer connection. Driven by run.sh, which starts actrd.
  *
- * usage: rtc_nodes SERVICE_TOML CLIENT_TOML ACTRD_PID
+ * With "prefer" the service also has a direct WebSocket listener: the first call goes there while
+ * WebRTC is set up in the background, and once the peer is ready the traffic moves to it.
+ *
+ * usage: rtc_nodes SERVICE_TOML CLIENT_TOML ACTRD_PID [prefer]
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -152,10 +155,11 @@ static uint64_t restarts_done(side_t *a, side_t *b)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: rtc_nodes SERVICE_TOML CLIENT_TOML ACTRD_PID\n");
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "prefer") == 0)) {
+        fprintf(stderr, "usage: rtc_nodes SERVICE_TOML CLIENT_TOML ACTRD_PID [prefer]\n");
         return 2;
     }
+    bool prefer = argc == 5;
     pid_t actrd = (pid_t)atol(argv[3]);
     static const actr_route_t svc_routes[] = {{"test.Echo.Echo", h_echo},
                                               {"test.Echo.Tell", h_tell},
@@ -175,7 +179,23 @@ int main(int argc, char **argv)
     int rc = actr_ref_discover(cli.ref, &svc_type, &svc_id, &err);
     CHECK(rc == 0, "discover: %s", err.message);
 
-    /* 1. Calls and tells: only a data channel reaches the service. */
+    actr_rtc_coord_stats_t cs, ss;
+    if (prefer) {
+        /* 0. Route rule: WebSocket first, WebRTC set up meanwhile, then preferred. */
+        CHECK(echo(&cli, &svc_id, "over the WebSocket") == 0, "call over the WebSocket");
+        actr_remote_webrtc_stats(cli.node, &cs);
+        CHECK(cs.msgs_out == 0, "the first call did not wait for WebRTC");
+        int w = 0;
+        while (!actr_remote_webrtc_ready(cli.node, &svc_id) && w < WAIT_MS) {
+            sleep_ms(50);
+            w += 50;
+        }
+        CHECK(actr_remote_webrtc_ready(cli.node, &svc_id), "WebRTC came up in the background");
+        printf("WebSocket first, WebRTC set up in the background: %s\n",
+               failures ? "failed" : "ok");
+    }
+    /* 1. Calls and tells: only a data channel reaches the service (or, with "prefer", the
+     *    data channel is preferred to the WebSocket). */
     CHECK(rc == 0 && echo(&cli, &svc_id, "first over WebRTC") == 0, "first call");
     CHECK(actr_remote_webrtc_ready(cli.node, &svc_id), "client sees a ready WebRTC peer");
     for (int i = 0; i < 5; i++) {
@@ -187,7 +207,6 @@ int main(int argc, char **argv)
     rc = actr_ref_call(cli.ref, &svc_id, "test.Echo.Count", &req, 8000, &resp, &err);
     CHECK(rc == 0 && resp.len == 1 && resp.data[0] == '5', "five tells arrived before the call");
     actr_buf_release(&resp);
-    actr_rtc_coord_stats_t cs, ss;
     actr_remote_webrtc_stats(cli.node, &cs);
     actr_remote_webrtc_stats(svc.node, &ss);
     CHECK(cs.msgs_out >= 7 && ss.msgs_in >= 7, "7 messages on data channels (out %lu, in %lu)",

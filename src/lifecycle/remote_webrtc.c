@@ -214,7 +214,9 @@ int actr_remote_webrtc_send(actr_remote_t *r, const actr_id_t *target, uint8_t l
 
 int actr_remote_webrtc_reply(actr_remote_t *r, const actr_id_t *peer, const actr_buf_t *frame)
 {
-    if (!r->rtc || !actr_rtc_coord_ready(r->rtc, peer))
+    /* The open channel, even while ICE restarts: SCTP delivers once the path is back, and a
+     * WebRTC-only caller has no WebSocket the reply could take instead. */
+    if (!r->rtc || !actr_rtc_coord_channel_open(r->rtc, peer))
         return ACTR_EUNAVAILABLE;
     int rc = actr_rtc_coord_send(r->rtc, peer, ACTR_RTC_COORD_LANE_RPC_RELIABLE, frame, NULL,
                                  NULL);

@@ -219,6 +219,7 @@ int main(int argc, char **argv)
 
     /* 2. A forced ICE restart (the offerer restarts; an answerer asks it to). */
     CHECK(actr_remote_webrtc_restart_ice(cli.node, &svc_id) == 0, "restart accepted");
+    CHECK(echo(&cli, &svc_id, "during the ICE restart") == 0, "call while ICE restarts");
     int waited = 0;
     while (restarts_done(&cli, &svc) == 0 && waited < WAIT_MS) {
         sleep_ms(50);

@@ -110,6 +110,9 @@ int actr_rtc_coord_connect(actr_rtc_coord_t *c, const actr_id_t *peer);
 /* Whether sends to peer go over WebRTC right now. */
 bool actr_rtc_coord_ready(const actr_rtc_coord_t *c, const actr_id_t *peer);
 
+/* Whether peer's RPC_RELIABLE channel is open, even while ICE restarts (replies use it). */
+bool actr_rtc_coord_channel_open(const actr_rtc_coord_t *c, const actr_id_t *peer);
+
 /* Whether a connection to peer exists in any state (negotiating, connecting, ready). */
 bool actr_rtc_coord_known(const actr_rtc_coord_t *c, const actr_id_t *peer);
 

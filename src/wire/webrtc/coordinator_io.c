@@ -61,6 +61,13 @@ bool actr_rtc_coord_ready(const actr_rtc_coord_t *c, const actr_id_t *peer)
            actr_rtc_peer_channel_is_open(p->pc, ACTR_RTC_LANE_RPC_RELIABLE);
 }
 
+bool actr_rtc_coord_channel_open(const actr_rtc_coord_t *c, const actr_id_t *peer)
+{
+    const rpeer_t *p = c ? actr_rtc_coord_find(c, peer) : NULL;
+    return p && p->phase == P_READY && p->pc &&
+           actr_rtc_peer_channel_is_open(p->pc, ACTR_RTC_LANE_RPC_RELIABLE);
+}
+
 bool actr_rtc_coord_known(const actr_rtc_coord_t *c, const actr_id_t *peer)
 {
     return c && actr_rtc_coord_find(c, peer) != NULL;

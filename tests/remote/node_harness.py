@@ -94,7 +94,7 @@ class Node:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([NODE, "--config", config, "--type", type_str, *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                     env=dict(os.environ, **NODE_ENV, **(extra_env or {})))
+                                     env={**os.environ, **NODE_ENV, **(extra_env or {})})
         log.close()
         self.lines = queue.Queue()
         self.history = []  # every stdout line, for searches after the fact
@@ -139,11 +139,14 @@ class Node:
         self.id = line.split(" ", 1)[1]
         return self
 
-    def cmd(self, text, timeout=WAIT):
-        """Sends one command; returns (True, rest) for `ok rest`, (False, (ERRNAME, wire,
-        message)) for `err`, (None, None) when no answer came in time."""
+    def send(self, text):
+        """Sends one command without waiting; answer() reads its answer."""
         self.proc.stdin.write((text + "\n").encode())
         self.proc.stdin.flush()
+
+    def answer(self, timeout=WAIT):
+        """The next answer: (True, rest) for `ok rest`, (False, (ERRNAME, wire, message)) for
+        `err`, (None, None) when none came in time."""
         line = self.next_line(lambda l: l.startswith("ok") or l.startswith("err "), timeout)
         if line is None:
             return None, None
@@ -151,6 +154,11 @@ class Node:
             return True, line[3:]
         _, name, wire, msg = line.split(" ", 3)
         return False, (name, int(wire), msg)
+
+    def cmd(self, text, timeout=WAIT):
+        """Sends one command and returns its answer (see answer())."""
+        self.send(text)
+        return self.answer(timeout)
 
     def stop(self, sig=signal.SIGTERM, timeout=WAIT):
         """Stops the process with sig; its exit code (None if it had to be killed)."""

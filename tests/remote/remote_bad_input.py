@@ -21,6 +21,7 @@ exits cleanly at the end (under ASan: no leak, no error).
 import base64
 import sqlite3
 import struct
+import time
 
 import websockets
 
@@ -70,6 +71,8 @@ with Env() as env:
     server = env.start_actrd("--set", "ais.token_ttl_secs=1")
     port = server.port
     expired = registered(server, "acme", "RtClient")
+    claims = actr_pb2.IdentityClaims()
+    claims.ParseFromString(expired.credential.claims)
     check(server.stop() == 0, "actrd with 1 s credentials stopped")
     server.start(listen="127.0.0.1:%d" % port)
     valid = registered(server, "acme", "RtClient")
@@ -81,6 +84,8 @@ with Env() as env:
     svc = env.node("svc", SVC, env.config("svc", ws_port=ws_port, allow=[CLI], mailbox=mailbox),
                    "--count-file", counted, extra_env={"ACTR_LOG": "debug"})
     cli = env.node("cli", CLI, env.config("cli"))
+    while time.time() < claims.expires_at + 1:  # at most the 1 s lifetime (+1 s)
+        time.sleep(0.1)
     ok, found = cli.cmd("discover " + SVC)
     check(ok and found == svc.id, "client discovered the service")
     calls = [0]

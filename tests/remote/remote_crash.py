@@ -53,6 +53,10 @@ with Env() as env:
     check(read_lines(counted) == [], "no handler finished before the crash")
     check(mailbox_rows(mailbox) == N, "the %d messages are still in the mailbox file" % N)
 
+    ok, e = cli.cmd("call rt.Svc.Echo 2000 anyone there")
+    check(ok is False and e[0] in ("ETIMEDOUT", "EUNAVAILABLE", "ECLOSED"),
+          "a call to the dead service fails within its deadline (%s)" % (e,))
+
     svc2 = env.node("svc2", SVC, cfg, "--count-file", counted)
     say("restarted as %s (was %s)" % (svc2.id, svc.id))
     lines = wait_until(lambda: len(read_lines(counted)) >= N and read_lines(counted), 30)

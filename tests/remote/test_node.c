@@ -22,6 +22,10 @@
  *   call ROUTE TIMEOUT_MS PAYLOAD  ok <reply>
  *   tell ROUTE PAYLOAD             ok
  *   tells ROUTE N PREFIX           ok N               (N tells with payloads PREFIX-0 ...)
+ *   calls ROUTE TIMEOUT_MS N PREFIX     ok N          (N calls in a row, each answer checked
+ *   acalls ROUTE TIMEOUT_MS N PREFIX    ok N           to be "Echo: PREFIX-i"; acalls: all N
+ *                                                      in flight at once)
+ *   callbig ROUTE TIMEOUT_MS SIZE  ok SIZE            (a SIZE-byte payload echoed byte-exact)
  *   id                             ok <own id>
  *   quit                           (shuts down; so does end of input or SIGTERM)
  *
@@ -53,6 +57,8 @@
 #define LINE_MAX_LEN 4096
 #define BLOCK_LIMIT_MS 60000
 #define MAX_TELLS 100000
+#define MAX_BATCH 10000
+#define MAX_BIG (32 * 1024 * 1024) /* twice the WebSocket hub's 16 MiB message limit */
 
 typedef struct opts {
     const char *config;
@@ -289,6 +295,139 @@ static void cmd_tells(client_t *c, char *rest, bool many)
         say("ok");
 }
 
+static bool is_echo_of(const actr_buf_t *reply, const char *payload, size_t len)
+{
+    return reply->len == len + 6 && memcmp(reply->data, "Echo: ", 6) == 0 &&
+           memcmp((const uint8_t *)reply->data + 6, payload, len) == 0;
+}
+
+/* callbig ROUTE TIMEOUT_MS SIZE: one call carrying SIZE bytes; ok SIZE when the answer is
+ * "Echo: " and the same bytes. */
+static void cmd_callbig(client_t *c, char *rest)
+{
+    char *route = word(&rest), *tmo = word(&rest), *size = word(&rest);
+    long n = size ? strtol(size, NULL, 10) : 0;
+    char *payload = n > 0 && n <= MAX_BIG ? malloc((size_t)n) : NULL;
+    if (!route || !tmo || !payload || !c->has_target) {
+        free(payload);
+        say("err EINVAL 0 callbig: usage: callbig ROUTE TIMEOUT_MS SIZE (1..%d)", MAX_BIG);
+        return;
+    }
+    for (long i = 0; i < n; i++)
+        payload[i] = (char)('a' + (i * 7 + i / 251) % 26); /* not periodic in 26 or 256 */
+    actr_error_t err = {0};
+    actr_buf_t req = actr_buf_static(payload, (size_t)n);
+    actr_buf_t reply = ACTR_BUF_INIT;
+    int rc = actr_ref_call(c->ref, &c->target, route, &req, strtoll(tmo, NULL, 10), &reply, &err);
+    if (rc != 0)
+        say_err("callbig", rc, &err);
+    else if (!is_echo_of(&reply, payload, (size_t)n))
+        say("err EPROTO 0 callbig: the answer (%zu bytes) is not the echo", reply.len);
+    else
+        say("ok %ld", n);
+    actr_buf_release(&reply);
+    free(payload);
+}
+
+/* N calls with payloads PREFIX-0 ...: one after the other (calls) or all in flight at once
+ * (acalls); ok N when every answer is the echo of its own payload. */
+typedef struct batch {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    long done, good;
+    int first_rc;
+    actr_error_t first_err;
+} batch_t;
+
+typedef struct slot {
+    batch_t *b;
+    char payload[96];
+} slot_t;
+
+static void on_async_reply(actr_ctx_t *ctx, void *ud, int status, const actr_buf_t *response,
+                           const actr_error_t *err)
+{
+    (void)ctx;
+    slot_t *s = ud;
+    batch_t *b = s->b;
+    bool good = status == 0 && is_echo_of(response, s->payload, strlen(s->payload));
+    pthread_mutex_lock(&b->lock);
+    if (good) {
+        b->good++;
+    } else if (!b->first_rc) {
+        b->first_rc = status ? status : ACTR_EPROTO;
+        if (err)
+            b->first_err = *err;
+    }
+    b->done++;
+    pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+}
+
+static void cmd_calls(client_t *c, char *rest, bool async)
+{
+    char *route = word(&rest), *tmo = word(&rest), *count = word(&rest);
+    long n = count ? strtol(count, NULL, 10) : 0;
+    int64_t timeout_ms = tmo ? strtoll(tmo, NULL, 10) : 0;
+    slot_t *slots = n > 0 && n <= MAX_BATCH ? calloc((size_t)n, sizeof *slots) : NULL;
+    if (!route || !slots || !c->has_target) {
+        free(slots);
+        say("err EINVAL 0 calls: usage: [a]calls ROUTE TIMEOUT_MS N PREFIX (N 1..%d)", MAX_BATCH);
+        return;
+    }
+    batch_t *b = calloc(1, sizeof *b);
+    if (!b) {
+        free(slots);
+        say("err ENOMEM 0 calls: out of memory");
+        return;
+    }
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->cond, NULL);
+    for (long i = 0; i < n; i++) {
+        slot_t *s = &slots[i];
+        s->b = b;
+        snprintf(s->payload, sizeof s->payload, "%.64s-%ld", rest, i);
+        actr_buf_t req = actr_buf_static(s->payload, strlen(s->payload));
+        actr_error_t err = {0};
+        if (async) {
+            int rc = actr_ref_call_async(c->ref, &c->target, route, &req, timeout_ms,
+                                         on_async_reply, s, &err);
+            if (rc != 0)
+                on_async_reply(NULL, s, rc, NULL, &err); /* counts it as failed */
+        } else {
+            actr_buf_t reply = ACTR_BUF_INIT;
+            int rc = actr_ref_call(c->ref, &c->target, route, &req, timeout_ms, &reply, &err);
+            on_async_reply(NULL, s, rc, &reply, &err);
+            actr_buf_release(&reply);
+        }
+    }
+    /* Every callback runs exactly once, by its deadline at the latest. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(timeout_ms / 1000) + 10;
+    pthread_mutex_lock(&b->lock);
+    while (b->done < n && pthread_cond_timedwait(&b->cond, &b->lock, &until) == 0)
+        ;
+    long done = b->done, good = b->good;
+    int first_rc = b->first_rc;
+    actr_error_t first_err = b->first_err;
+    pthread_mutex_unlock(&b->lock);
+    if (done < n) {
+        say("err ETIMEDOUT 0 calls: only %ld of %ld completed", done, n);
+        return; /* b and the slots stay allocated: late callbacks may still use them */
+    }
+    if (good == n)
+        say("ok %ld", n);
+    else
+        say("err %s %u calls: %ld of %ld good; first failure: %s", actr_err_name(first_rc),
+            first_err.wire_code, good, n,
+            first_err.message[0] ? first_err.message : actr_strerror(first_rc));
+    pthread_cond_destroy(&b->cond);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+    free(slots);
+}
+
 /* Reads commands until quit, end of input or SIGTERM/SIGINT (see on_signal). */
 static void serve_commands(client_t *c)
 {
@@ -309,6 +448,12 @@ static void serve_commands(client_t *c)
             cmd_tells(c, rest, false);
         } else if (strcmp(cmd, "tells") == 0) {
             cmd_tells(c, rest, true);
+        } else if (strcmp(cmd, "callbig") == 0) {
+            cmd_callbig(c, rest);
+        } else if (strcmp(cmd, "calls") == 0) {
+            cmd_calls(c, rest, false);
+        } else if (strcmp(cmd, "acalls") == 0) {
+            cmd_calls(c, rest, true);
         } else if (strcmp(cmd, "id") == 0) {
             char id[ACTR_ID_STR_SIZE];
             actr_id_format(actr_ref_id(c->ref), id, sizeof id, NULL);

@@ -147,7 +147,8 @@ static void test_typestate_errors(void **state)
     assert_int_equal(actr_node_register_local(n, 1, 0, &err), ACTR_ESTATE);
     assert_int_equal(actr_node_start(n, &ref, &err), ACTR_ESTATE);
     assert_non_null(strstr(err.message, "registered"));
-    assert_int_equal(actr_node_attach(n, "x", 1, &err), ACTR_EUNSUPPORTED);
+    /* attach verifies first: this hyper has no trust provider (tests/engine/test_attach.c). */
+    assert_int_equal(actr_node_attach(n, "x", 1, &err), ACTR_EPERM);
     assert_int_equal(actr_node_state(n), ACTR_NODE_INIT);
     /* A workload without dispatch is refused, and still destroyed. */
     journal_t j = {0};

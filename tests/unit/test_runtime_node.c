@@ -208,8 +208,9 @@ static void test_discover_and_remote_targets(void **state)
     assert_true(actr_id_equal(&found, actr_node_id(b)));
     actr_type_t nobody;
     assert_int_equal(actr_type_set(&nobody, "acme", "nobody", "1.0", &err), 0);
-    assert_int_equal(actr_ref_discover(r1, &nobody, &found, &err), ACTR_EUNSUPPORTED);
-    /* An id no node of this hyper has: no route (remote transports come later). */
+    /* Not in this process, and no network side to ask signaling. */
+    assert_int_equal(actr_ref_discover(r1, &nobody, &found, &err), ACTR_ENOTFOUND);
+    /* An id no node of this hyper has, from a node without a network side: no route. */
     actr_id_t far = *actr_node_id(b);
     far.serial_number += 1000;
     assert_int_equal(actr_ref_tell(r1, &far, "test.Life.Ping", NULL, 0, &err), ACTR_EUNAVAILABLE);

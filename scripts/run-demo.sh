@@ -46,5 +46,8 @@ scripts/demo-actrd-pair.sh "$build"
 echo "== across processes: an echo service and a client, found through signaling, over direct WebSocket"
 ACTR_LOG=warn scripts/demo-echo-remote.sh "$build" "Hello from another process"
 
+echo "== across processes over WebRTC: the same pair, the service without any WebSocket listener"
+ACTR_LOG=warn scripts/demo-echo-webrtc.sh "$build" "Hello over a data channel"
+
 echo "== in-process: two nodes of one hyper, a call handed over without serialization"
 ACTR_LOG=warn "$build"/bin/echo-inproc "Hello from Hyper"

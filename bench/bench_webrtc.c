@@ -263,10 +263,14 @@ static void d_candidate(void *arg, const char *cand, const char *mid, int mline,
 static void d_state(void *arg, actr_rtc_state_t st, int code, const char *why)
 {
     conn_t *c = arg;
-    if (st == ACTR_RTC_FAILED || st == ACTR_RTC_CLOSED) {
-        fprintf(stderr, "bench: connection %s (%d %s)\n", actr_rtc_state_name(st), code, why);
-        c->failed = true;
+    if (st == ACTR_RTC_DISCONNECTED || st == ACTR_RTC_FAILED || st == ACTR_RTC_CLOSED) {
+        actr_ice_stats_t is;
+        actr_rtc_peer_stats(c->peer, &is, NULL, NULL);
+        fprintf(stderr, "bench: connection %s (%d %s), ice send errors %llu\n",
+                actr_rtc_state_name(st), code, why, (unsigned long long)is.send_errors);
     }
+    if (st == ACTR_RTC_FAILED || st == ACTR_RTC_CLOSED)
+        c->failed = true;
 }
 
 static void d_open(void *arg, actr_rtc_lane_t lane)

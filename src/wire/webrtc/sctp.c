@@ -428,10 +428,11 @@ int actr_sctp_connect(actr_sctp_t *s)
 
 /* ---- receive ------------------------------------------------------------------------------ */
 
-static void closed(actr_sctp_t *s)
+static void closed(actr_sctp_t *s, const char *why, int detail)
 {
     if (s->closed)
         return;
+    actr_logf(ACTR_LOG_INFO, LOG_MODULE, "sctp association closed: %s (%d)", why, detail);
     s->closed = true;
     s->connected = false;
     if (s->cbs.on_closed)
@@ -454,7 +455,10 @@ static void notification(actr_sctp_t *s, const uint8_t *buf, size_t len)
         } else if (n->sn_assoc_change.sac_state == SCTP_COMM_LOST ||
                    n->sn_assoc_change.sac_state == SCTP_SHUTDOWN_COMP ||
                    n->sn_assoc_change.sac_state == SCTP_CANT_STR_ASSOC) {
-            closed(s);
+            closed(s, n->sn_assoc_change.sac_state == SCTP_COMM_LOST ? "lost or aborted"
+                      : n->sn_assoc_change.sac_state == SCTP_SHUTDOWN_COMP ? "shut down"
+                                                                           : "could not start",
+                   n->sn_assoc_change.sac_error);
         }
         break;
     case SCTP_STREAM_RESET_EVENT: {
@@ -557,11 +561,11 @@ static void drain(actr_sctp_t *s)
                                   &fromlen, &ri, &rilen, &infotype, &flags);
         if (n < 0) {
             if (errno != EWOULDBLOCK && errno != EAGAIN && errno != ENOTCONN)
-                closed(s);
+                closed(s, "receive error", errno);
             break;
         }
         if (n == 0) {
-            closed(s); /* orderly shutdown by the remote */
+            closed(s, "end of stream", 0); /* orderly shutdown by the remote */
             break;
         }
         if (flags & MSG_NOTIFICATION)
@@ -721,10 +725,9 @@ void actr_sctp_free(actr_sctp_t *s)
     if (!s)
         return;
     actr_sctp_host_t *h = s->host;
-    s->closed = true; /* silences callbacks; the ABORT below still goes out */
+    /* No callback from here on; `closed` stays false until usrsctp_close() returns so that
+     * conn_output still lets the ABORT it emits reach DTLS. */
     s->cbs.on_closed = NULL;
-    /* Let the ABORT reach DTLS: conn_output skips closed associations, so reopen briefly. */
-    s->closed = false;
     s->cbs.on_message = NULL;
     s->cbs.on_connected = NULL;
     s->cbs.on_stream_reset = NULL;

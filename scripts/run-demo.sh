@@ -49,5 +49,9 @@ ACTR_LOG=warn scripts/demo-echo-remote.sh "$build" "Hello from another process"
 echo "== across processes over WebRTC: the same pair, the service without any WebSocket listener"
 ACTR_LOG=warn scripts/demo-echo-webrtc.sh "$build" "Hello over a data channel"
 
+echo "== signed packages served by \`actr run\`: the same echo as a native library and as WebAssembly"
+ACTR_LOG=warn scripts/demo-package-run.sh "$build" "$build/guests/echo-native.actr" "Hello, native package"
+ACTR_LOG=warn scripts/demo-package-run.sh "$build" "$build/guests/echo-wasm.actr" "Hello, WebAssembly package"
+
 echo "== in-process: two nodes of one hyper, a call handed over without serialization"
 ACTR_LOG=warn "$build"/bin/echo-inproc "Hello from Hyper"

@@ -15,3 +15,14 @@ add_test(NAME example_echo_remote
                  "ping across processes")
 set_tests_properties(example_echo_remote PROPERTIES TIMEOUT 90 ENVIRONMENT "${ACTR_TEST_ENV}"
   PASS_REGULAR_EXPRESSION "echo-client got: Echo: ping across processes")
+
+# Signed packages end to end: actrd with the manufacturer's key and the published package,
+# `actr run` hosting the package (engine chosen by its target), echo-client calling it.
+foreach(kind native wasm)
+  add_test(NAME example_package_run_${kind}
+           COMMAND ${PROJECT_SOURCE_DIR}/scripts/demo-package-run.sh ${PROJECT_BINARY_DIR}
+                   ${ACTR_GUEST_DIR}/echo-${kind}.actr "packaged ${kind} echo")
+  set_tests_properties(example_package_run_${kind} PROPERTIES TIMEOUT 120
+    ENVIRONMENT "${ACTR_TEST_ENV}"
+    PASS_REGULAR_EXPRESSION "echo-client got: Echo: packaged ${kind} echo")
+endforeach()

@@ -160,12 +160,12 @@ static void test_typestate_errors(void **state)
     assert_int_equal(actr_workload_from_routes(routes, 1, &hooks, &j, &wl, &err), 0);
     assert_int_equal(actr_node_link(n, &wl, &err), 0);
     assert_int_equal(actr_node_state(n), ACTR_NODE_ATTACHED);
-    /* ATTACHED: link again, attach and start are refused; register needs AIS. */
+    /* ATTACHED: link again, attach and start are refused; register needs a config with AIS. */
     assert_int_equal(actr_workload_from_routes(routes, 1, NULL, NULL, &wl, &err), 0);
     assert_int_equal(actr_node_link(n, &wl, &err), ACTR_ESTATE);
     assert_int_equal(actr_node_attach(n, "x", 1, &err), ACTR_ESTATE);
     assert_int_equal(actr_node_start(n, &ref, &err), ACTR_ESTATE);
-    assert_int_equal(actr_node_register(n, &err), ACTR_EUNSUPPORTED);
+    assert_int_equal(actr_node_register(n, &err), ACTR_EINVAL); /* no config: no AIS to ask */
     assert_int_equal(actr_node_register_local(n, 1, 0, &err), ACTR_EINVAL); /* no type yet */
     actr_type_t type;
     assert_int_equal(actr_type_set(&type, "acme", "typestate", "1.0", &err), 0);

@@ -188,6 +188,13 @@ static void fx_rebind(void *self, const actr_credential_session_t *s)
                  ACTR_KV("actor", s->grant.actr_id_str));
     actr_ais_key_cache_put(r->keys, s->grant.signing_key_id, s->grant.signing_pubkey);
     actr_remote_identity_changed(r);
+    /* protocol.md 7.5: signaling binds a socket to the actor that opened it, so the new id is
+     * registered (and discoverable) only through a new connection; the old socket would keep
+     * the old id listed. */
+    if (r->sigc) {
+        actr_sigc_disconnect(r->sigc);
+        actr_sigc_connect(r->sigc, NULL, NULL);
+    }
     actr_log(ACTR_LOG_WARN, "remote", "hard rebind: new identity",
              ACTR_KV("actor", s->grant.actr_id_str));
     actr_credential_rebind_done(r->cred, s->generation);

@@ -107,7 +107,8 @@ static void wait_for_stop(actr_ref_t *ref, const sigset_t *set)
 
 /* Everything after the config: hyper, node, attach, register, start, wait. */
 static int host(const cli_args_t *args, const actr_runtime_config_t *cfg,
-                actr_trust_provider_t *trust, const actr_buf_t *pkg, const char *data_dir)
+                actr_trust_provider_t *trust, const actr_buf_t *pkg, const char *data_dir,
+                const actr_signing_key_t *mfr_key)
 {
     actr_hyper_options_t o;
     actr_hyper_options_init(&o);
@@ -124,7 +125,9 @@ static int host(const cli_args_t *args, const actr_runtime_config_t *cfg,
     actr_ref_t *ref;
     const char *step = "node";
     if ((rc = actr_node_new(hyper, cfg, &node, &err)) == 0 && (step = "attach") &&
-        (rc = actr_node_attach(node, pkg->data, pkg->len, &err)) == 0 && (step = "register") &&
+        (rc = actr_node_attach(node, pkg->data, pkg->len, &err)) == 0 &&
+        (!mfr_key || (rc = actr_node_set_manufacturer_key(node, mfr_key, &err)) == 0) &&
+        (step = "register") &&
         (rc = actr_node_register(node, &err)) == 0 && (step = "start"))
         rc = actr_node_start(node, &ref, &err);
     int status = CLI_EXIT_OK;
@@ -161,9 +164,14 @@ static int run_run(const cli_args_t *args)
     const char *pkg_path = args->npositional ? args->positional[0] : cfg.package_path;
     int status;
     actr_trust_provider_t *trust = NULL;
+    actr_signing_key_t *mfr_key = NULL;
+    const char *key_path = cli_value(args, "key");
     actr_buf_t pkg = {0};
     if (!pkg_path) {
         status = cli_usage_error(args->cmd, "no package: give PACKAGE or [package].path");
+    } else if (key_path && (rc = actr_keyfile_load(key_path, &mfr_key, &err)) != 0) {
+        cli_error(args->cmd, "key: %s", cli_error_text(rc, &err));
+        status = cli_exit_for(rc);
     } else if ((rc = build_trust(&cfg, &trust, &err)) != 0) {
         cli_error(args->cmd, "trust: %s", cli_error_text(rc, &err));
         status = CLI_EXIT_INVALID;
@@ -178,10 +186,11 @@ static int run_run(const cli_args_t *args)
         sigaddset(&set, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &set, &old);
         const char *dir = cli_value(args, "hyper-dir");
-        status = host(args, &cfg, trust, &pkg, dir ? dir : cfg.hyper.data_dir);
+        status = host(args, &cfg, trust, &pkg, dir ? dir : cfg.hyper.data_dir, mfr_key);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     actr_buf_release(&pkg);
+    actr_signing_key_free(mfr_key);
     actr_trust_free(trust);
     actr_runtime_config_free(&cfg);
     return status;
@@ -189,6 +198,8 @@ static int run_run(const cli_args_t *args)
 
 static const cli_opt_t run_opts[] = {
     {"config", 'c', NULL, CLI_OPT_VALUE, "FILE", "the runtime config (default ./actr.toml)"},
+    {"key", 'k', NULL, CLI_OPT_VALUE, "KEY.json",
+     "the manufacturer's signing key: registers an unpublished package with a fresh proof"},
     {"hyper-dir", 0, NULL, CLI_OPT_VALUE, "DIR",
      "the hyper's data directory (default: [hyper].data_dir, else ~/.actr/hyper)"},
     {NULL},
@@ -197,7 +208,7 @@ static const cli_opt_t run_opts[] = {
 const cli_command_t cli_run_cmd = {
     .name = "run",
     .path = "actr run",
-    .synopsis = "[-c actr.toml] [--hyper-dir DIR] [PACKAGE.actr]",
+    .synopsis = "[-c actr.toml] [-k KEY.json] [--hyper-dir DIR] [PACKAGE.actr]",
     .summary = "host a signed package as a registered node until SIGINT/SIGTERM",
     .description = "Verifies PACKAGE (default: [package].path) with the configured trust, "
                    "attaches it (native dynclib or WASM, by its binary.target), registers with "

@@ -3,8 +3,9 @@
 # 127.0.0.1 knows the manufacturer's key and the published package (AIS Path 1), `actr run`
 # verifies the package, picks the engine from its target (native dynclib or WebAssembly),
 # registers in PACKAGE mode and serves; echo-client discovers it and calls it.
-# Used by `make run` and by the tests.
-# Usage: scripts/demo-package-run.sh BUILD_DIR PACKAGE.actr [MESSAGE]
+# With UNPUBLISHED=1 the package is not published: `actr run -k` signs a fresh manufacturer proof
+# at registration instead (AIS Path 2). Used by `make run` and by the tests.
+# Usage: [UNPUBLISHED=1] scripts/demo-package-run.sh BUILD_DIR PACKAGE.actr [MESSAGE]
 set -euo pipefail
 build=${1:-build}
 pkg=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
@@ -28,8 +29,15 @@ secret=$(echo "$init" | $py -c 'import json,sys; print(json.load(sys.stdin)["rea
 (cd "$data" && unzip -q -o "$pkg" manifest.toml manifest.sig)
 "$build"/bin/actrd mfr add --data-dir "$data/actrd" --manufacturer acme \
   --pubkey "$guests/public-key.json" >/dev/null
-"$build"/bin/actrd mfr publish --data-dir "$data/actrd" --manifest "$data/manifest.toml" \
-  --signature "$data/manifest.sig" >/dev/null
+run_key=()
+if [ "${UNPUBLISHED:-0}" = 1 ]; then
+  run_key=(-k "$guests/dev-key.json")
+  how="acme's key known, package unpublished: proof at registration"
+else
+  "$build"/bin/actrd mfr publish --data-dir "$data/actrd" --manifest "$data/manifest.toml" \
+    --signature "$data/manifest.sig" >/dev/null
+  how="acme's key and package published"
+fi
 
 "$build"/bin/actrd --data-dir "$data/actrd" --listen 127.0.0.1:0 >"$data/actrd.out" 2>"$data/actrd.log" &
 pids+=($!)
@@ -40,7 +48,7 @@ for _ in $(seq 1 100); do   # at most 10 s for actrd to bind
   sleep 0.1
 done
 [ -n "$port" ] || { cat "$data/actrd.log" >&2; echo "actrd did not start" >&2; exit 1; }
-echo "actrd          serving on 127.0.0.1:$port (realm $realm; acme's key and package published)"
+echo "actrd          serving on 127.0.0.1:$port (realm $realm; $how)"
 
 ws_port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 common="edition = 1
@@ -73,7 +81,7 @@ permission = "allow"
 type = "acme:EchoService:1.0.0"
 TOML
 
-"$build"/bin/actr run -c "$data/service.toml" "$pkg" >"$data/service.out" 2>"$data/service.log" &
+"$build"/bin/actr run -c "$data/service.toml" "${run_key[@]}" "$pkg" >"$data/service.out" 2>"$data/service.log" &
 pids+=($!)
 for _ in $(seq 1 150); do   # at most 15 s to verify, attach, register and connect
   grep -q "ActrNode started successfully" "$data/service.log" && break

@@ -26,3 +26,11 @@ foreach(kind native wasm)
     ENVIRONMENT "${ACTR_TEST_ENV}"
     PASS_REGULAR_EXPRESSION "echo-client got: Echo: packaged ${kind} echo")
 endforeach()
+# The same with an unpublished package: `actr run -k` proves the manufacturer at registration
+# (AIS Path 2, a fresh signed proof).
+add_test(NAME example_package_run_proof
+         COMMAND ${PROJECT_SOURCE_DIR}/scripts/demo-package-run.sh ${PROJECT_BINARY_DIR}
+                 ${ACTR_GUEST_DIR}/echo-native.actr "proven native echo")
+set_tests_properties(example_package_run_proof PROPERTIES TIMEOUT 120
+  ENVIRONMENT "${ACTR_TEST_ENV};UNPUBLISHED=1"
+  PASS_REGULAR_EXPRESSION "echo-client got: Echo: proven native echo")

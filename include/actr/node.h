@@ -87,6 +87,15 @@ ACTR_API int actr_node_attach(actr_node_t *node, const void *package, size_t len
                               actr_error_t *err);
 
 /*
+ * For an attached package that the manufacturer has not published in AIS (AIS Path 2): the
+ * manufacturer's signing key, with which registration signs a fresh proof each time it
+ * registers (the reference's `actr run -k`). Borrowed: key must outlive the node. ATTACHED only
+ * (after actr_node_attach): ACTR_ESTATE otherwise, ACTR_EINVAL for a linked node or NULL key.
+ */
+ACTR_API int actr_node_set_manufacturer_key(actr_node_t *node, const actr_signing_key_t *key,
+                                            actr_error_t *err);
+
+/*
  * Registers with AIS (POST /register) and takes the ActrId and credential it returns:
  * ATTACHED → REGISTERED. Not available yet: returns ACTR_EUNSUPPORTED until the AIS client is
  * integrated (use actr_node_register_local() for in-process use). ACTR_ESTATE outside ATTACHED.

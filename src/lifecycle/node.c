@@ -138,6 +138,21 @@ int actr_node_link(actr_node_t *node, const actr_workload_t *workload, actr_erro
 
 /* actr_node_attach() is in attach.c (packages and engines). */
 
+int actr_node_set_manufacturer_key(actr_node_t *node, const actr_signing_key_t *key,
+                                   actr_error_t *err)
+{
+    if (!node || !key)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node and key are required");
+    if (state_of(node) != ACTR_NODE_ATTACHED)
+        return wrong_state(node, "set_manufacturer_key", "attached", err);
+    if (!node->package)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
+                              "set_manufacturer_key: the node runs a linked workload, not a "
+                              "package");
+    node->package->mfr_key = (void *)key;
+    return 0;
+}
+
 int actr_node_register(actr_node_t *node, actr_error_t *err)
 {
     if (!node)

@@ -84,11 +84,11 @@ TOML
 "$build"/bin/actr run -c "$data/service.toml" "${run_key[@]}" "$pkg" >"$data/service.out" 2>"$data/service.log" &
 pids+=($!)
 for _ in $(seq 1 150); do   # at most 15 s to verify, attach, register and connect
-  grep -q "ActrNode started successfully" "$data/service.log" && break
+  grep -q "ActrNode started" "$data/service.log" && break
   kill -0 "${pids[1]}" 2>/dev/null || break
   sleep 0.1
 done
-if ! grep -q "ActrNode started successfully" "$data/service.log"; then
+if ! grep -q "ActrNode started" "$data/service.log"; then
   cat "$data/service.log" >&2; echo "actr run did not start" >&2; exit 1
 fi
 kind=$(sed -n 's/^kind *= *"\(.*\)"/\1/p' "$data/manifest.toml")

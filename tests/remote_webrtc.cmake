@@ -1,7 +1,10 @@
 # WebRTC between nodes (docs/WEBRTC-COORDINATOR.md): two nodes through a real actrd, calls and
 # tells only over data channels, a forced ICE restart, a signaling outage; and the demo.
-actr_add_test(NAME rtc_nodes SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/rtc_nodes.c)
-set_tests_properties(rtc_nodes PROPERTIES DISABLED TRUE) # run through remote_webrtc_nodes below
+# The program the tests below drive (not a test by itself: run.sh starts actrd around it).
+add_executable(rtc_nodes ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/rtc_nodes.c)
+set_target_properties(rtc_nodes PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+target_link_libraries(rtc_nodes PRIVATE actr_test_support)
+actr_target_warnings(rtc_nodes)
 add_test(NAME remote_webrtc_nodes
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/run.sh ${PROJECT_BINARY_DIR})
 set_tests_properties(remote_webrtc_nodes PROPERTIES TIMEOUT 120 ENVIRONMENT "${ACTR_TEST_ENV}"

@@ -67,9 +67,13 @@ struct actr_remote {
     actr_ais_key_cache_t *keys;
     actr_ws_hub_t *ws;
     actr_hmap_t *peer_urls;             /* ActrId string -> malloc'd "ws://..." */
-    actr_hmap_t *pending;               /* wire request id -> actr_request_t * (a reference) */
+    actr_hmap_t *pending;               /* wire request id -> its outbound message (calls) */
     uv_timer_t sweep;                   /* drops pending entries completed by their deadline */
     bool sweep_open;
+    struct out_msg *out;                /* every outbound message not finished (remote_outbound.c) */
+    struct out_msg *retry_head;         /* those waiting for a retry, by due time */
+    uv_timer_t retry_timer;             /* fires for retry_head */
+    bool retry_open;
     bool stopping;
     actr_waiter_t *reg_waiter;          /* actr_remote_register() */
     actr_waiter_t *sig_waiter;          /* actr_remote_start() */
@@ -91,6 +95,7 @@ struct actr_remote {
 
     /* ---- counters (relaxed) ---- */
     _Atomic uint64_t sent, received, responses, orphans, denied, duplicates, undecodable;
+    _Atomic uint64_t retries, send_failures, lost_calls; /* outbound delivery (remote_outbound.c) */
     _Atomic uint64_t rtc_out, rtc_in; /* messages over WebRTC data channels */
 };
 
@@ -106,6 +111,11 @@ int actr_remote_key_fetch(actr_ais_key_cache_t *cache, uint32_t key_id, void *ct
 
 /* remote_outbound.c (loop thread) */
 void actr_remote_on_response(actr_remote_t *r, actr_buf_t payload);
+/* A dialled WebSocket changed state: messages waiting for it go out, are retried, or (calls
+ * already sent) fail at once when it closed. */
+void actr_remote_outbound_on_ws_state(actr_remote_t *r, const actr_ws_event_t *ev);
+/* The WebRTC connection to peer is gone: calls it carried fail at once. */
+void actr_remote_outbound_peer_lost(actr_remote_t *r, const actr_id_t *peer);
 void actr_remote_fail_pending(actr_remote_t *r);
 void actr_remote_sweep_pending(actr_remote_t *r);
 
@@ -131,9 +141,10 @@ void actr_remote_webrtc_on_relay(actr_remote_t *r, const Signaling__SignalingEnv
 void actr_remote_webrtc_identity_changed(actr_remote_t *r);
 /* Whether a message to target takes WebRTC (have_ws: its WebSocket address is known). */
 bool actr_remote_webrtc_use(actr_remote_t *r, const actr_id_t *target, bool have_ws);
-/* Sends (or queues) an envelope; call_rid: a pending call to fail if the message is dropped. */
+/* Sends (or queues) an envelope. When this returns 0, sent (optional) runs exactly once with 0
+ * (it went out) or the reason it was dropped, possibly inside this call. */
 int actr_remote_webrtc_send(actr_remote_t *r, const actr_id_t *target, uint8_t lane,
-                            const actr_buf_t *frame, const char *call_rid);
+                            const actr_buf_t *frame, void (*sent)(void *arg, int rc), void *arg);
 /* A reply on the peer's RPC_RELIABLE channel when it has a ready connection, else
  * ACTR_EUNAVAILABLE (the caller uses the WebSocket). */
 int actr_remote_webrtc_reply(actr_remote_t *r, const actr_id_t *peer, const actr_buf_t *frame);

@@ -396,6 +396,8 @@ static void on_ws_state(actr_ws_hub_t *hub, const actr_ws_event_t *ev, void *ud)
 {
     (void)hub;
     actr_remote_t *r = ud;
+    if (!r->stopping)
+        actr_remote_outbound_on_ws_state(r, ev);
     if (!ev->peer || r->stopping || !atomic_load(&r->node->actor_ready))
         return;
     actr_hook_event_t h;
@@ -484,9 +486,10 @@ static void stop_on_loop(uv_loop_t *uv, void *arg)
         r->http = NULL;
     }
     uv_timer_t *timers[] = {r->cred_timer_open ? &r->cred_timer : NULL,
-                            r->sweep_open ? &r->sweep : NULL};
-    r->cred_timer_open = r->sweep_open = false;
-    for (size_t i = 0; i < 2; i++) {
+                            r->sweep_open ? &r->sweep : NULL,
+                            r->retry_open ? &r->retry_timer : NULL};
+    r->cred_timer_open = r->sweep_open = r->retry_open = false;
+    for (size_t i = 0; i < 3; i++) {
         if (!timers[i])
             continue;
         r->closing++;

@@ -40,6 +40,8 @@ static actr_rtc_mode_t mode_from_env(void)
 static void on_event(void *ud, const actr_id_t *peer, actr_rtc_coord_event_t ev)
 {
     actr_remote_t *r = ud;
+    if (ev == ACTR_RTC_COORD_DISCONNECTED && !r->stopping)
+        actr_remote_outbound_peer_lost(r, peer); /* calls it carried fail now (runtime.md 10.1) */
     if (!atomic_load(&r->node->actor_ready) || r->stopping)
         return;
     actr_hook_event_t h;
@@ -173,41 +175,11 @@ bool actr_remote_webrtc_use(actr_remote_t *r, const actr_id_t *target, bool have
     return false;
 }
 
-typedef struct sent_call {
-    actr_remote_t *r;
-    char rid[ACTR_UUID_STR_LEN + 1];
-} sent_call_t;
-
-/* A queued call's message was dropped: the caller learns it now, not at its deadline. */
-static void on_call_sent(void *arg, int rc)
-{
-    sent_call_t *s = arg;
-    void *v = NULL;
-    if (rc != 0 && actr_hmap_remove(s->r->pending, s->rid, strlen(s->rid), &v) == 0) {
-        actr_error_t e;
-        actr_error_set(&e, ACTR_EUNAVAILABLE, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
-                       "no WebRTC connection to the peer: %s", actr_strerror(rc));
-        actr_request_complete(v, e.code, NULL, &e);
-        actr_request_unref(v);
-    }
-    free(s);
-}
-
 int actr_remote_webrtc_send(actr_remote_t *r, const actr_id_t *target, uint8_t lane,
-                            const actr_buf_t *frame, const char *call_rid)
+                            const actr_buf_t *frame, void (*sent)(void *arg, int rc), void *arg)
 {
-    sent_call_t *s = NULL;
-    if (call_rid) {
-        s = malloc(sizeof *s);
-        if (!s)
-            return ACTR_ENOMEM;
-        s->r = r;
-        snprintf(s->rid, sizeof s->rid, "%s", call_rid);
-    }
-    int rc = actr_rtc_coord_send(r->rtc, target, lane, frame, s ? on_call_sent : NULL, s);
-    if (rc != 0)
-        free(s);
-    else
+    int rc = actr_rtc_coord_send(r->rtc, target, lane, frame, sent, arg);
+    if (rc == 0)
         atomic_fetch_add_explicit(&r->rtc_out, 1, memory_order_relaxed);
     return rc;
 }

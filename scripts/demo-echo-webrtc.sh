@@ -30,12 +30,7 @@ node_toml "$data/client.toml" acme:EchoService:1.0.0
 
 "$build"/bin/echo-service "$data/service.toml" >"$data/service.out" 2>"$data/service.log" &
 pids+=($!)
-for _ in $(seq 1 100); do   # at most 10 s to register and connect
-  grep -q "^echo-service ready" "$data/service.out" && break
-  kill -0 "${pids[1]}" 2>/dev/null || break
-  sleep 0.1
-done
-if ! grep -q "^echo-service ready" "$data/service.out"; then
+if ! wait_for "$data/service.out" "^echo-service ready" "${pids[1]}" 10; then
   cat "$data/service.log" >&2; echo "echo-service did not start" >&2; exit 1
 fi
 sed 's/^/                /' "$data/service.out" | sed 's/^ *echo-service/echo-service  /'

@@ -11,7 +11,6 @@ build=${1:-build}
 pkg=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 message=${3:-Hello, packaged actor}
 guests=$(dirname "$pkg")
-py=/usr/bin/python3
 data=$(mktemp -d)
 pids=()
 cleanup() {
@@ -22,9 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-init=$("$build"/bin/actrd init --data-dir "$data/actrd" --json)
-realm=$(echo "$init" | $py -c 'import json,sys; print(json.load(sys.stdin)["realm_id"])')
-secret=$(echo "$init" | $py -c 'import json,sys; print(json.load(sys.stdin)["realm_secret"])')
+. "$(dirname "$0")/lib-actrd.sh"
+
+init_actrd "$build" "$data"
 # The manufacturer's key and the published manifest: what a registry operator does once.
 (cd "$data" && unzip -q -o "$pkg" manifest.toml manifest.sig)
 "$build"/bin/actrd mfr add --data-dir "$data/actrd" --manufacturer acme \
@@ -39,56 +38,27 @@ else
   how="acme's key and package published"
 fi
 
-"$build"/bin/actrd --data-dir "$data/actrd" --listen 127.0.0.1:0 >"$data/actrd.out" 2>"$data/actrd.log" &
-pids+=($!)
-port=""
-for _ in $(seq 1 100); do   # at most 10 s for actrd to bind
-  port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$data/actrd.out")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$data/actrd.log" >&2; echo "actrd did not start" >&2; exit 1; }
+serve_actrd "$build" "$data"
+pids+=("$actrd_pid")
 echo "actrd          serving on 127.0.0.1:$port (realm $realm; $how)"
 
-ws_port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-common="edition = 1
-[signaling]
-url = \"ws://127.0.0.1:$port/signaling/ws\"
-[ais_endpoint]
-url = \"http://127.0.0.1:$port/ais\"
-[deployment]
-realm_id = $realm
-realm_secret = \"$secret\""
-cat >"$data/service.toml" <<TOML
-$common
+node_toml "$data/service.toml" acme:EchoClient:1.0.0
+cat >>"$data/service.toml" <<TOML
 [websocket]
-listen_port = $ws_port
+listen_port = $(free_port)
 [storage]
 mailbox_path = "service-mailbox.db"
-[[acl.rules]]
-permission = "allow"
-type = "acme:EchoClient:1.0.0"
 [[trust]]
 kind = "static"
 pubkey_file = "$guests/public-key.json"
 [hyper]
 data_dir = "$data/hyper"
 TOML
-cat >"$data/client.toml" <<TOML
-$common
-[[acl.rules]]
-permission = "allow"
-type = "acme:EchoService:1.0.0"
-TOML
+node_toml "$data/client.toml" acme:EchoService:1.0.0
 
 "$build"/bin/actr run -c "$data/service.toml" "${run_key[@]}" "$pkg" >"$data/service.out" 2>"$data/service.log" &
 pids+=($!)
-for _ in $(seq 1 150); do   # at most 15 s to verify, attach, register and connect
-  grep -q "ActrNode started" "$data/service.log" && break
-  kill -0 "${pids[1]}" 2>/dev/null || break
-  sleep 0.1
-done
-if ! grep -q "ActrNode started" "$data/service.log"; then
+if ! wait_for "$data/service.log" "ActrNode started" "${pids[1]}" 15; then
   cat "$data/service.log" >&2; echo "actr run did not start" >&2; exit 1
 fi
 kind=$(sed -n 's/^kind *= *"\(.*\)"/\1/p' "$data/manifest.toml")

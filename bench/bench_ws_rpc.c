@@ -22,6 +22,7 @@
 #include "actr.pb-c.h"
 #include "actr/log.h"
 #include "base/clock.h"
+#include "util/stats.h"
 #include "codec/pb.h"
 #include "wire/websocket/ws.h"
 
@@ -473,19 +474,6 @@ static int parse(int argc, char **argv)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The median of n rounds (these machines are shared: one round can be unlucky either way). */
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
     if (parse(argc, argv))
@@ -522,13 +510,13 @@ int main(int argc, char **argv)
                o.size, o.rtt, o.calls, o.window, n);
         printf("%-30s %12s %12s %10s\n", "", "hub", "raw lws", "hub/raw");
         double a, b;
-        a = median(h50, n), b = median(r50, n);
+        a = bench_median(h50, n), b = bench_median(r50, n);
         printf("%-30s %12.1f %12.1f %10.2f\n", "round trip p50 (us)", a, b, a / b);
-        a = median(h99, n), b = median(r99, n);
+        a = bench_median(h99, n), b = bench_median(r99, n);
         printf("%-30s %12.1f %12.1f %10.2f\n", "round trip p99 (us)", a, b, a / b);
-        a = median(hps, n), b = median(rps, n);
+        a = bench_median(hps, n), b = bench_median(rps, n);
         printf("%-30s %12.0f %12.0f %10.2f\n", "pipelined calls/s", a, b, a / b);
-        a = median(hcpu, n), b = median(rcpu, n);
+        a = bench_median(hcpu, n), b = bench_median(rcpu, n);
         printf("%-30s %12.2f %12.2f %10.2f\n", "pipelined CPU per call (us)", a, b, a / b);
     } else {
         fprintf(stderr, "a run lost calls or timed out\n");

@@ -30,6 +30,7 @@
 #include "codec/pb.h"
 #include "signaling.pb-c.h"
 #include "webrtc.pb-c.h"
+#include "util/proc.h"
 
 #define RX_BYTES 4096      /* lws receive buffer per socket, as actrd's */
 #define FRAME_MAX 8192     /* largest message either side builds or reassembles */
@@ -104,13 +105,7 @@ void note_error(bench_t *b, const char *what, const char *detail);
 /* One whole WebSocket message from fragments: 1 with data and len set, 0 for more, -1 on error. */
 int assemble(struct lws *wsi, rxbuf_t *rx, const uint8_t **data, size_t *len);
 
-/* proc.c: child processes (RSS, CPU, spawn, stop) and actrd init/serve */
-long proc_rss_kb(pid_t pid);
-uint64_t proc_cpu_ns(pid_t pid);
-uint64_t self_cpu_ns(void);
-pid_t spawn(const char *const argv[], int out_fd, int err_fd);
-size_t read_bounded(int fd, char *buf, size_t cap, bool line);
-int stop_process(pid_t pid);
+/* proc.c: actrd init/serve (the generic helpers are in util/proc.h) */
 int actrd_init(bench_t *b, const char *data);
 pid_t actrd_serve(bench_t *b, const char *data, const char *log, int *out_fd);
 

@@ -302,12 +302,8 @@ static int remote_call_async(const actr_send_t *s, size_t len, actr_call_cb cb, 
     if (s->from_entry && !actr_actor_track(&s->from->actor, req))
         rc = actr_error_set(err, ACTR_ESTATE, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
                             "asynchronous calls are refused once the node is stopping");
-    else if ((rc = actr_request_arm_timer(req, s->from->hyper->loop)) != 0) {
-        if (s->from_entry)
-            actr_actor_untrack(&s->from->actor, req);
-        rc = actr_error_set(err, ACTR_EAGAIN, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
-                            "cannot arm the call's deadline timer");
-    }
+    else
+        actr_request_arm_timer(req, s->from->hyper->deadlines, s->timeout_ms);
     if (rc != 0) {
         actr_request_unref(req);
         return rc;
@@ -425,13 +421,8 @@ int actr_host_call_async(const actr_send_t *s, actr_call_cb cb, void *userdata,
     if (s->from_entry && !actr_actor_track(&s->from->actor, req)) {
         rc = actr_error_set(err, ACTR_ESTATE, ACTR_KIND_CLIENT, ACTR_WIRE_INVALID_ARGUMENT,
                             "asynchronous calls are refused once the node is stopping");
-    } else if ((rc = actr_request_arm_timer(req, s->from->hyper->loop)) != 0) {
-        if (s->from_entry)
-            actr_actor_untrack(&s->from->actor, req);
-        rc = actr_error_set(err, rc == ACTR_EAGAIN ? ACTR_EAGAIN : ACTR_ECLOSED,
-                            ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
-                            "cannot arm the call's deadline timer (I/O thread queue full or "
-                            "stopping)");
+    } else {
+        actr_request_arm_timer(req, s->from->hyper->deadlines, s->timeout_ms);
     }
     if (rc != 0) {
         actr_inbox_unreserve(&t.node->actor.inbox);

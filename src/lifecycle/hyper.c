@@ -8,6 +8,7 @@
 #include "actr/node.h"
 #include "base/random.h"
 #include "base/uuid.h"
+#include "lifecycle/deadlines.h"
 #include "lifecycle/node_internal.h"
 
 void actr_hyper_options_init(actr_hyper_options_t *opts)
@@ -94,6 +95,10 @@ int actr_hyper_new(const actr_hyper_options_t *opts, actr_hyper_t **out, actr_er
         actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "cannot start the I/O thread");
         goto fail;
     }
+    if ((rc = actr_deadlines_new(h->loop, &h->deadlines)) != 0) {
+        actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "cannot create the call deadline timer");
+        goto fail;
+    }
     actr_workers_options_t wo = {.threads = opts->workers,
                                  .max_threads = opts->max_workers,
                                  .batch = opts->batch,
@@ -126,7 +131,8 @@ void actr_hyper_free(actr_hyper_t *hyper)
         actr_node_free(n);
     }
     actr_workers_free(hyper->workers);
-    /* After the workers: cancelled call timers are closed by commands still queued. */
+    /* After the workers (no call is armed any more); before the loop, which closes its handles. */
+    actr_deadlines_free(hyper->deadlines);
     if (actr_loop_free(hyper->loop) != 0)
         actr_log(ACTR_LOG_ERROR, "runtime", "the I/O loop did not close cleanly");
     actr_directory_free(hyper->dir);

@@ -54,6 +54,7 @@ struct actr_hyper {
     char *data_dir;
     char instance_uid[ACTR_INSTANCE_UID_LEN + 1];
     actr_loop_t *loop;
+    struct actr_deadlines *deadlines; /* of asynchronous calls (deadlines.h) */
     actr_workers_t *workers;
     actr_directory_t *dir;
     uint64_t rid_key[2];   /* request-id key (request_id.h) */

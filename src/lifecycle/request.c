@@ -1,4 +1,4 @@
-/* request.c - the in-process message, its reply slot, and the deadline timer of async calls. */
+/* request.c - the in-process message, its reply slot, and arming the deadline of async calls. */
 #include "lifecycle/request.h"
 
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 
 #include "actr/workload.h"
 #include "base/clock.h"
+#include "lifecycle/deadlines.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/reqpool.h"
 #include "lifecycle/request_id.h"
@@ -114,8 +115,6 @@ static void fill_error(actr_error_t *dst, int status)
     uint32_t wire = actr_wire_code_for_errno(status);
     actr_error_set(dst, status, actr_wire_code_kind(wire), wire, "%s", actr_strerror(status));
 }
-
-static void disarm_timer(actr_request_t *req);
 
 bool actr_request_complete(actr_request_t *req, int status, actr_buf_t *response,
                            const actr_error_t *err)
@@ -244,75 +243,13 @@ int actr_request_wait(actr_request_t *req, uint32_t spin_us, void (*block_begin)
     return take_result(req, response, err);
 }
 
-/* ---- deadline timers of asynchronous calls (loop thread) -------------------------------------- */
+/* ---- deadlines of asynchronous calls (lifecycle/deadlines.c) ---------------------------------- */
 
-static void on_timer_closed(uv_handle_t *h)
+void actr_request_arm_timer(actr_request_t *req, struct actr_deadlines *deadlines,
+                            int64_t timeout_ms)
 {
-    actr_request_unref(h->data);
-}
-
-static void on_timer(uv_timer_t *t)
-{
-    actr_request_t *req = t->data;
-    actr_error_t te;
-    actr_error_set(&te, ACTR_ETIMEDOUT, ACTR_KIND_TRANSIENT, ACTR_WIRE_TIMED_OUT, "timed out");
-    actr_request_complete(req, ACTR_ETIMEDOUT, NULL, &te);
-    uv_close((uv_handle_t *)t, on_timer_closed);
-}
-
-static void timer_start_cmd(uv_loop_t *uv, void *arg)
-{
-    actr_request_t *req = arg;
-    actr_call_ext_t *x = req->call;
-    if (!actr_request_pending(req)) {
-        actr_request_unref(req); /* answered before the timer existed */
-        return;
-    }
-    uint64_t now = actr_clock_mono_ns();
-    uint64_t ms = x->deadline_ns > now ? (x->deadline_ns - now + 999999u) / 1000000u : 0;
-    uv_timer_init(uv, &x->timer);
-    x->timer.data = req;
-    x->timer_started = true;
-    uv_timer_start(&x->timer, on_timer, ms, 0);
-}
-
-static void timer_cancel_cmd(uv_loop_t *uv, void *arg)
-{
-    actr_request_t *req = arg;
-    actr_call_ext_t *x = req->call;
-    (void)uv;
-    if (x->timer_started && !uv_is_closing((uv_handle_t *)&x->timer))
-        uv_close((uv_handle_t *)&x->timer, on_timer_closed);
-    actr_request_unref(req);
-}
-
-int actr_request_arm_timer(actr_request_t *req, actr_loop_t *loop)
-{
-    actr_call_ext_t *x = req->call;
-    x->loop = loop;
-    x->timer_start.fn = timer_start_cmd;
-    x->timer_start.arg = req;
-    actr_request_ref(req);
-    int rc = actr_loop_post_cmd(loop, &x->timer_start);
-    if (rc != 0) {
-        x->loop = NULL;
-        actr_request_unref(req);
-    }
-    return rc;
-}
-
-/* The answer is in: free the timer now instead of at the deadline. Posted after the start
- * command (causally later), so the loop sees them in that order. */
-static void disarm_timer(actr_request_t *req)
-{
-    actr_call_ext_t *x = req->call;
-    if (!x->loop)
-        return;
-    x->timer_cancel.fn = timer_cancel_cmd;
-    x->timer_cancel.arg = req;
-    actr_request_ref(req);
-    if (actr_loop_post_cmd(x->loop, &x->timer_cancel) != 0)
-        actr_request_unref(req); /* the timer fires at the deadline, finds DONE and closes */
+    req->call->deadlines = deadlines;
+    actr_deadlines_arm(deadlines, req, timeout_ms);
 }
 
 void actr_request_run_callback(actr_request_t *req, actr_ctx_t *ctx)
@@ -326,6 +263,6 @@ void actr_request_run_callback(actr_request_t *req, actr_ctx_t *ctx)
     }
     actr_buf_t empty = ACTR_BUF_INIT;
     x->cb(ctx, x->userdata, x->status, x->status == 0 ? &x->response : &empty, err);
-    if (x->status != ACTR_ETIMEDOUT || !actr_loop_on_thread(x->loop))
-        disarm_timer(req);
+    if (x->deadlines) /* the answer is in: drop the deadline now, not when it would fire */
+        actr_deadlines_disarm(x->deadlines, req);
 }

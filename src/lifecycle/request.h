@@ -6,13 +6,13 @@
  * caller's actr_buf_t with one more reference (the handler sees the caller's bytes).
  *
  * Completion: exactly one party completes a call: the callee's worker (its answer), the deadline
- * (a caller blocked in actr_request_wait(), or the loop timer of an asynchronous call), the
+ * (a caller blocked in actr_request_wait(), or the deadline timer of an asynchronous call), the
  * stop of the caller's actor (ACTR_ECLOSED), or a send failure. The winner moves state from
  * PENDING to COMPLETING with a CAS, writes the result, then publishes the final state; the losers
  * do nothing. A request no longer PENDING when it reaches the callee is skipped (its caller gave
  * up), like the reference's runner skips commands whose reply receiver is gone.
  *
- * Lifetime: reference counted; every holder (the callee's inbox, a blocked caller, the loop
+ * Lifetime: reference counted; every holder (the callee's inbox, a blocked caller, the deadline
  * timer, a completion queued back to the caller's actor) owns one reference.
  */
 #ifndef ACTR_LIFECYCLE_REQUEST_H
@@ -92,10 +92,9 @@ typedef struct actr_call_ext {
     actr_call_cb cb;
     void *userdata;
     void (*deliver)(struct actr_request *req); /* NULL: run cb on the completing thread */
-    actr_loop_t *loop;
-    uv_timer_t timer;
-    actr_loop_cmd_t timer_start, timer_cancel;
-    bool timer_started; /* loop thread only */
+    struct actr_deadlines *deadlines;       /* armed with (deadlines.h); NULL: never armed */
+    struct actr_request *dl_prev, *dl_next; /* its deadline list, under the deadlines' lock */
+    struct actr_dl_list *dl_list;                /* NULL: not armed (any more) */
     struct actr_request *out_prev, *out_next; /* the caller actor's outstanding list */
     /* A request that came from the network: its caller id, wire request id and where the
      * answer goes (lifecycle/remote_inbound.c); NULL for in-process requests. */
@@ -158,10 +157,11 @@ int actr_request_wait(actr_request_t *req, uint32_t spin_us, void (*block_begin)
                       actr_error_t *err);
 
 /*
- * ASYNC: arms the deadline timer on loop (one reference for the timer). Call before the request
- * is handed to the callee. Returns 0 or ACTR_EAGAIN/ACTR_ECLOSED (loop queue full or stopping).
+ * ASYNC: arms the call's deadline with the hyper's deadline timer (one reference for it; never
+ * fails, no loop command). Call before the request is handed to the callee.
  */
-int actr_request_arm_timer(actr_request_t *req, actr_loop_t *loop);
+void actr_request_arm_timer(actr_request_t *req, struct actr_deadlines *deadlines,
+                            int64_t timeout_ms);
 
 /* ASYNC delivered to an actor: runs the callback (ctx may be NULL) and disarms the timer. */
 void actr_request_run_callback(actr_request_t *req, actr_ctx_t *ctx);

@@ -12,7 +12,9 @@
 #include <cmocka.h>
 
 #include "actr/ctx.h"
+#include "lifecycle/deadlines.h"
 #include "lifecycle/host.h"
+#include "lifecycle/loop.h"
 #include "lifecycle/node_internal.h"
 #include "rt_fixture.h"
 
@@ -247,6 +249,87 @@ static void test_async_calls_from_the_host(void **state)
     rt_gate_destroy(&g_gate);
 }
 
+/* ---- deadlines of asynchronous calls (lifecycle/deadlines.c) ---- */
+
+static int g_answered, g_answered_ok, g_timed_out;
+
+static void count_answer(actr_ctx_t *ctx, void *userdata, int status, const actr_buf_t *resp,
+                         const actr_error_t *err)
+{
+    (void)ctx, (void)userdata, (void)resp, (void)err;
+    if (status == 0)
+        __atomic_add_fetch(&g_answered_ok, 1, __ATOMIC_SEQ_CST);
+    else if (status == ACTR_ETIMEDOUT)
+        __atomic_add_fetch(&g_timed_out, 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&g_answered, 1, __ATOMIC_SEQ_CST);
+}
+
+static rt_gate_t g_loop_gate;
+
+static void block_loop(uv_loop_t *uv, void *arg)
+{
+    (void)uv, (void)arg;
+    rt_gate_wait(&g_loop_gate, RT_WAIT_MS);
+}
+
+/* More asynchronous calls than the loop's command queue holds, while the loop thread is stuck:
+ * arming a deadline needs no loop command, so none of them is refused. */
+static void test_async_burst_while_the_loop_is_busy(void **state)
+{
+    (void)state;
+    reset();
+    enum { QUEUE = 64, N = 900 }; /* N: above the loop's queue, below the actor's inbox (1024) */
+    g_answered = g_answered_ok = g_timed_out = 0;
+    rt_gate_init(&g_loop_gate);
+    actr_hyper_options_t o;
+    actr_hyper_options_init(&o);
+    o.workers = 2;
+    o.loop_queue_capacity = QUEUE;
+    actr_hyper_t *h = rt_hyper_opts(&o);
+    actr_ref_t *ref;
+    actr_node_t *n = rt_node(h, "burst", svc_routes, 3, NULL, NULL, &ref);
+    actr_error_t err = {0};
+    actr_buf_t req = rt_str("x");
+    assert_int_equal(actr_loop_post(h->loop, block_loop, NULL), 0);
+    assert_true(rt_gate_wait_waiters(&g_loop_gate, 1, RT_WAIT_MS));
+    for (int i = 0; i < N; i++)
+        assert_int_equal(actr_ref_call_async(ref, NULL, "test.Svc.Echo", &req, RT_WAIT_MS,
+                                             count_answer, NULL, &err), 0);
+    /* The answers come from the workers, the loop is not needed for them. */
+    assert_true(rt_wait_count(&g_answered, N, RT_WAIT_MS));
+    rt_gate_open(&g_loop_gate);
+    assert_int_equal(g_answered_ok, N);
+    actr_node_free(n);
+    actr_hyper_free(h);
+    rt_gate_destroy(&g_loop_gate);
+    rt_gate_destroy(&g_gate);
+}
+
+/* Many distinct timeouts (more than the per-timeout lists): each call times out on its own. */
+static void test_async_deadlines_of_many_timeouts(void **state)
+{
+    (void)state;
+    reset();
+    enum { N = 2 * ACTR_DEADLINE_BUCKETS + 8 };
+    g_answered = g_answered_ok = g_timed_out = 0;
+    actr_hyper_t *h = rt_hyper(2);
+    actr_ref_t *ref;
+    actr_node_t *n = rt_node(h, "timeouts", svc_routes, 3, NULL, NULL, &ref);
+    actr_error_t err = {0};
+    actr_buf_t req = rt_str("x");
+    /* The first call holds the (serial) actor in Slow; the others wait behind it. Deadlines go
+     * in decreasing order so the shared list must insert in front of what it holds. */
+    for (int i = 0; i < N; i++)
+        assert_int_equal(actr_ref_call_async(ref, NULL, "test.Svc.Slow", &req, 20 + 3 * (N - i),
+                                             count_answer, NULL, &err), 0);
+    assert_true(rt_wait_count(&g_timed_out, N, RT_WAIT_MS));
+    assert_int_equal(g_answered, N);
+    rt_gate_open(&g_gate);
+    actr_node_free(n);
+    actr_hyper_free(h);
+    rt_gate_destroy(&g_gate);
+}
+
 /* ---- actor to actor ---- */
 
 static actr_id_t g_peer;     /* the callee of the front actor */
@@ -389,6 +472,8 @@ int main(void)
         cmocka_unit_test(test_direction_checks_and_zero_timeout),
         cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_async_calls_from_the_host),
+        cmocka_unit_test(test_async_burst_while_the_loop_is_busy),
+        cmocka_unit_test(test_async_deadlines_of_many_timeouts),
         cmocka_unit_test(test_actor_to_actor),
         cmocka_unit_test(test_blocked_worker_gets_a_spare),
     };

@@ -128,6 +128,8 @@ typedef enum actr_rtc_mode {
 /* 0, or ACTR_EUNSUPPORTED for a [webrtc] setting we cannot honour (err says which); another
  * failure only logs (the WebSocket carries everything then). */
 int actr_remote_webrtc_open(actr_remote_t *r, actr_error_t *err);
+/* The [webrtc] settings we refuse (ice_udp_mux_port): 0 or ACTR_EUNSUPPORTED, before start. */
+int actr_remote_webrtc_check(const actr_runtime_config_t *cfg, actr_error_t *err);
 /* Starts closing the coordinator; false when there was none (done will not run). */
 bool actr_remote_webrtc_close(actr_remote_t *r, void (*done)(void *), void *arg);
 void actr_remote_webrtc_on_relay(actr_remote_t *r, const Signaling__SignalingEnvelope *env);

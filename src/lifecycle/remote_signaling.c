@@ -163,7 +163,9 @@ static void forget_sig_waiter(uv_loop_t *uv, void *arg)
 int actr_remote_start(struct actr_node *n, actr_error_t *err)
 {
     actr_remote_t *r = n->remote;
-    int rc = actr_remote_mailbox_open(r, err);
+    int rc = actr_remote_webrtc_check(r->cfg, err);
+    if (rc == 0)
+        rc = actr_remote_mailbox_open(r, err);
     if (rc != 0)
         return rc;
     actr_waiter_t w;

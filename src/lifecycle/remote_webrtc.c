@@ -132,17 +132,25 @@ static void on_message(void *ud, const actr_id_t *peer, int lane, actr_buf_t msg
 
 /* ---- lifetime (loop thread) ---- */
 
+int actr_remote_webrtc_check(const actr_runtime_config_t *cfg, actr_error_t *err)
+{
+    /* libnice binds one socket per candidate and agent: no shared UDP mux port. */
+    if (cfg->webrtc.has_udp_mux_port && mode_of(&cfg->webrtc) != ACTR_RTC_MODE_OFF)
+        return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_CLIENT, 0,
+                              "[webrtc].ice_udp_mux_port is not supported (use "
+                              "port_range_start/port_range_end)");
+    return 0;
+}
+
 int actr_remote_webrtc_open(actr_remote_t *r, actr_error_t *err)
 {
+    int rc;
     const actr_webrtc_config_t *w = &r->cfg->webrtc;
     r->rtc_mode = mode_of(w);
     if (r->rtc_mode == ACTR_RTC_MODE_OFF || r->rtc)
         return 0;
-    /* libnice binds one socket per candidate and agent: no shared UDP mux port. */
-    if (w->has_udp_mux_port)
-        return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_CLIENT, 0,
-                              "[webrtc].ice_udp_mux_port is not supported (use port_range_start "
-                              "and port_range_end, or mode = \"off\")");
+    if ((rc = actr_remote_webrtc_check(r->cfg, err)) != 0)
+        return rc;
     note_ignored(w);
     actr_rtc_coord_config_t cc;
     actr_rtc_coord_config_init(&cc);
@@ -169,7 +177,7 @@ int actr_remote_webrtc_open(actr_remote_t *r, actr_error_t *err)
     cc.local_addresses = cc.n_local_addresses ? addrs : NULL;
     actr_rtc_coord_callbacks_t cb = {.on_message = on_message, .on_event = on_event,
                                      .userdata = r};
-    int rc = actr_rtc_coord_new(r->uv, r->sigc, &cc, &cb, &r->rtc);
+    rc = actr_rtc_coord_new(r->uv, r->sigc, &cc, &cb, &r->rtc);
     if (rc != 0)
         actr_log(ACTR_LOG_WARN, "remote", "WebRTC unavailable; direct WebSocket only",
                  ACTR_KV("error", actr_strerror(rc)));

@@ -17,6 +17,10 @@ ENV = {"ACTR_WEBRTC_MODE": "", "ACTR_WEBRTC_LOCAL_ADDRESSES": "", "ACTR_LOG": "i
 ONLY = '[webrtc]\nmode = "only"\nlocal_addresses = ["127.0.0.1"]\n'
 
 
+def hook(name):
+    return lambda l: l.startswith("hook " + name + " ")
+
+
 def webrtc_hooks(n):
     return n.seen(lambda l: l.startswith("hook on_webrtc_"))
 
@@ -64,6 +68,20 @@ with Env() as env:
     ok, reply = off.cmd("call rt.Svc.Echo 10000 plain")
     check(ok and reply == "Echo: plain", "mode off: the call takes the direct WebSocket")
     check(webrtc_hooks(off) == [], "mode off: no WebRTC hook")
-    check(off.stop() == 0, "mode off client exits cleanly")
+    # Network events work without WebRTC too: offline takes signaling down, available brings
+    # it back; an event still settling when the node stops is dropped cleanly.
+    ok, _ = off.cmd("netevent path unavailable")
+    check(ok and off.next_line(hook("on_signaling_disconnected"), 30) is not None,
+          "mode off: path unavailable disconnects signaling")
+    ok, _ = off.cmd("netevent path available")
+    check(ok and off.next_line(hook("on_signaling_connected"), 30) is not None,
+          "mode off: path available reconnects signaling")
+    ok, found = off.cmd("discover " + SVC)
+    check(ok and found == svc.id, "mode off: discovery works again")
+    ok, e = off.cmd("netevent path sideways")
+    check(ok is False, "an unknown availability is refused (%s)" % (e,))
+    ok, _ = off.cmd("netevent force")
+    check(ok, "force reconnect accepted")
+    check(off.stop() == 0, "mode off client exits cleanly with an event still settling")
     check(svc.stop() == 0, "service exits cleanly")
 finish()

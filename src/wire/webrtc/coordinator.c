@@ -230,6 +230,10 @@ static void pc_on_state(void *arg, actr_rtc_state_t st, int code, const char *wh
         if (p->phase != P_READY)
             break; /* never connected: the initial budget decides */
         emit(c, p, ACTR_RTC_COORD_RECOVERING);
+        if (c->offline) {
+            p->recovering = true; /* no restart without a network: the Restore does it */
+            break;
+        }
         if (p->offerer) {
             if (!p->restarting)
                 restart_begin(c, p, now);

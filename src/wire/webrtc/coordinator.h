@@ -135,7 +135,8 @@ int actr_rtc_coord_restart_ice(actr_rtc_coord_t *c, const actr_id_t *peer);
 /*
  * Network events (runtime.md 12.7; src/lifecycle/network_event.c decides the action).
  * network_lost (Offline): every ready peer is marked recovering (PATH_LOST is reported) and
- * pending ICE restarts are cleared: no restart offer goes out while there is no network.
+ * pending ICE restarts are cleared: no restart offer (nor ice_restart_request) goes out, also
+ * on later ICE failures, until network_restore.
  * network_restore (Restore): every ready peer restarts ICE (the offerer restarts with the 7.4
  * schedule, the answerer sends ice_restart_request "network_changed"), reported as RECOVERING,
  * then CONNECTED once the restart is through. Call it with signaling connected. Returns the

@@ -93,6 +93,7 @@ struct actr_rtc_coord {
     uint64_t next_session;
     actr_rtc_coord_stats_t stats;
     bool closing, finished;
+    bool offline; /* network_lost until network_restore: ICE failures start no restart */
     void (*done)(void *);
     void *done_arg;
 };

@@ -10,6 +10,7 @@ void actr_rtc_coord_network_lost(actr_rtc_coord_t *c)
 {
     if (!c || c->closing)
         return;
+    c->offline = true;
     for (rpeer_t *p = c->peers; p; p = p->next) {
         if (p->phase != P_READY)
             continue;
@@ -27,6 +28,7 @@ uint32_t actr_rtc_coord_network_restore(actr_rtc_coord_t *c)
     if (!c || c->closing)
         return 0;
     uint32_t n = 0;
+    c->offline = false;
     for (rpeer_t *p = c->peers; p; p = p->next) {
         if (p->phase != P_READY || !p->pc)
             continue;
@@ -40,7 +42,6 @@ uint32_t actr_rtc_coord_network_restore(actr_rtc_coord_t *c)
     }
     return n;
 }
-
 
 void actr_rtc_coord_debug_blackhole(void)
 {

@@ -195,6 +195,7 @@ typedef struct actr_webrtc_config {
      * them). ACTR_WEBRTC_MODE / ACTR_WEBRTC_LOCAL_ADDRESSES override them (tests). */
     actr_webrtc_mode_t mode;                 /* [webrtc].mode */
     actr_config_strlist_t local_addresses;   /* [webrtc].local_addresses: host candidates */
+    bool watch_network; /* [webrtc].watch_network: local address changes -> network events */
 } actr_webrtc_config_t;
 
 typedef struct actr_observability_config {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "actr/log.h"
+#include "lifecycle/netwatch.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/remote_internal.h"
 
@@ -19,6 +20,8 @@ typedef struct actr_net_events {
     uv_timer_t settle;
     bool settling;
     actr_net_batch_t batch;
+    actr_netwatch_t *watch; /* [webrtc].watch_network */
+    int open;               /* handles still to close at stop */
     void (*done)(void *);
     void *done_arg;
 } actr_net_events_t;
@@ -138,36 +141,35 @@ static void on_settled(uv_timer_t *t)
 
 /* ---- entry ---- */
 
-typedef struct net_call {
-    actr_remote_t *r;
-    actr_network_event_kind_t kind;
-    actr_network_availability_t avail;
-    int rc;
-} net_call_t;
-
-static void event_on_loop(uv_loop_t *uv, void *arg)
+/* The node's event state, made on first use (loop thread). */
+static actr_net_events_t *net_get(actr_remote_t *r)
 {
-    net_call_t *q = arg;
-    actr_remote_t *r = q->r;
-    if (r->stopping || !r->sigc) {
-        q->rc = ACTR_ESTATE;
-        return;
-    }
-    actr_net_events_t *ne = r->net;
-    if (!ne) {
-        if (!(ne = calloc(1, sizeof *ne))) {
-            q->rc = ACTR_ENOMEM;
-            return;
-        }
-        ne->r = r;
-        uv_timer_init(uv, &ne->settle);
-        ne->settle.data = ne;
-        r->net = ne;
-    }
-    switch (q->kind) {
+    if (r->net)
+        return r->net;
+    actr_net_events_t *ne = calloc(1, sizeof *ne);
+    if (!ne)
+        return NULL;
+    ne->r = r;
+    uv_timer_init(r->uv, &ne->settle);
+    ne->settle.data = ne;
+    ne->open = 1;
+    r->net = ne;
+    return ne;
+}
+
+/* One event into the current batch; the first opens the settle window (loop thread). */
+static int net_event(actr_remote_t *r, actr_network_event_kind_t kind,
+                     actr_network_availability_t avail)
+{
+    if (r->stopping || !r->sigc)
+        return ACTR_ESTATE;
+    actr_net_events_t *ne = net_get(r);
+    if (!ne)
+        return ACTR_ENOMEM;
+    switch (kind) {
     case ACTR_NETWORK_PATH_CHANGED:
         ne->batch.has_path = true;
-        ne->batch.latest = q->avail; /* events arrive in order: the last one is the newest */
+        ne->batch.latest = avail; /* events arrive in order: the last one is the newest */
         break;
     case ACTR_NETWORK_FORCE_RECONNECT:
         ne->batch.force = true;
@@ -180,7 +182,21 @@ static void event_on_loop(uv_loop_t *uv, void *arg)
         ne->settling = true;
         uv_timer_start(&ne->settle, on_settled, ACTR_NET_SETTLE_MS, 0);
     }
-    q->rc = 0;
+    return 0;
+}
+
+typedef struct net_call {
+    actr_remote_t *r;
+    actr_network_event_kind_t kind;
+    actr_network_availability_t avail;
+    int rc;
+} net_call_t;
+
+static void event_on_loop(uv_loop_t *uv, void *arg)
+{
+    (void)uv;
+    net_call_t *q = arg;
+    q->rc = net_event(q->r, q->kind, q->avail);
 }
 
 int actr_node_network_event(actr_node_t *node, actr_network_event_kind_t kind,
@@ -196,15 +212,52 @@ int actr_node_network_event(actr_node_t *node, actr_network_event_kind_t kind,
     return rc ? rc : q.rc;
 }
 
+/* ---- automatic detection ([webrtc].watch_network) ---- */
+
+/* A new address is a new path (restore); only removals: probe whether signaling survived. */
+static void on_addresses(void *arg, unsigned added, unsigned removed)
+{
+    actr_remote_t *r = arg;
+    char a[16], d[16];
+    snprintf(a, sizeof a, "%u", added);
+    snprintf(d, sizeof d, "%u", removed);
+    actr_log(ACTR_LOG_INFO, "remote", "local addresses changed", ACTR_KV("added", a),
+             ACTR_KV("removed", d));
+    net_event(r, ACTR_NETWORK_PATH_CHANGED, added ? ACTR_NETWORK_AVAILABLE : ACTR_NETWORK_UNKNOWN);
+}
+
+int actr_remote_net_watch(actr_remote_t *r)
+{
+    actr_net_events_t *ne = net_get(r);
+    if (!ne)
+        return ACTR_ENOMEM;
+    if (ne->watch)
+        return 0;
+    int rc = actr_netwatch_open(r->uv, on_addresses, r, &ne->watch);
+    if (rc != 0)
+        actr_log(ACTR_LOG_WARN, "remote", "[webrtc].watch_network: no netlink; not watching",
+                 ACTR_KV("error", actr_strerror(rc)));
+    else
+        ne->open++;
+    return rc;
+}
+
 /* ---- teardown ---- */
+
+static void closed_one(void *arg)
+{
+    actr_net_events_t *ne = arg;
+    if (--ne->open > 0)
+        return;
+    void (*done)(void *) = ne->done;
+    void *done_arg = ne->done_arg;
+    free(ne);
+    done(done_arg);
+}
 
 static void on_timer_closed(uv_handle_t *h)
 {
-    actr_net_events_t *ne = h->data;
-    void (*done)(void *) = ne->done;
-    void *arg = ne->done_arg;
-    free(ne);
-    done(arg);
+    closed_one(h->data);
 }
 
 bool actr_remote_net_close(actr_remote_t *r, void (*done)(void *), void *arg)
@@ -215,6 +268,10 @@ bool actr_remote_net_close(actr_remote_t *r, void (*done)(void *), void *arg)
     r->net = NULL;
     ne->done = done;
     ne->done_arg = arg;
+    if (ne->watch) {
+        actr_netwatch_close(ne->watch, closed_one, ne);
+        ne->watch = NULL;
+    }
     uv_close((uv_handle_t *)&ne->settle, on_timer_closed);
     return true;
 }

@@ -34,6 +34,9 @@ actr_net_action_t actr_net_fold(const actr_net_batch_t *b);
 const char *actr_net_action_name(actr_net_action_t a);
 
 struct actr_remote;
+/* Starts watching local address changes (netwatch.h) into the same events (loop thread, after
+ * signaling exists). 0, or ACTR_EIO/ENOMEM (logged; the node runs without it). */
+int actr_remote_net_watch(struct actr_remote *r);
 /* Closes the settle timer (remote stop, loop thread); false when there is none (done will not
  * run), else done(arg) runs once it is closed. */
 bool actr_remote_net_close(struct actr_remote *r, void (*done)(void *), void *arg);

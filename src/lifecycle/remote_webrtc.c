@@ -18,6 +18,7 @@
 #include "actr/log.h"
 #include "base/uuid.h"
 #include "lifecycle/hooks.h"
+#include "lifecycle/network_event.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/remote_webrtc.h"
 #include "lifecycle/request.h"
@@ -146,6 +147,8 @@ int actr_remote_webrtc_open(actr_remote_t *r, actr_error_t *err)
 {
     int rc;
     const actr_webrtc_config_t *w = &r->cfg->webrtc;
+    if (w->watch_network)
+        actr_remote_net_watch(r); /* optional: logged when netlink is unavailable */
     r->rtc_mode = mode_of(w);
     if (r->rtc_mode == ACTR_RTC_MODE_OFF || r->rtc)
         return 0;

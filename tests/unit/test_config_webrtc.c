@@ -1,5 +1,6 @@
-/* [webrtc] keys of actr.toml that are ours (mode, local_addresses) next to the reference's, and
- * the fold of network events into one action (runtime.md 12.7, lifecycle/network_event.h). */
+/* [webrtc] keys of actr.toml that are ours (mode, local_addresses, watch_network) next to the
+ * reference's, the fold of network events into one action (runtime.md 12.7,
+ * lifecycle/network_event.h) and the netlink parser of the address watcher (netwatch.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "actr/config.h"
 #include "lifecycle/network_event.h"
+#include "lifecycle/netwatch.h"
 
 #define MINIMAL                                    \
     "[signaling]\n"                                \
@@ -36,6 +40,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.webrtc.local_addresses.count, 0);
     assert_int_equal(c.webrtc.ice_transport_policy, ACTR_ICE_POLICY_ALL);
     assert_false(c.webrtc.has_udp_mux_port);
+    assert_false(c.webrtc.watch_network);
     actr_runtime_config_free(&c);
 }
 
@@ -51,7 +56,8 @@ static void test_mode_and_addresses(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[512];
         snprintf(text, sizeof text, "%s%slocal_addresses = [\"127.0.0.1\", \"::1\"]\n"
-                                    "force_relay = true\n", MINIMAL, cases[i].text);
+                                    "force_relay = true\nwatch_network = true\n", MINIMAL,
+                 cases[i].text);
         actr_runtime_config_t c;
         actr_error_t err;
         assert_int_equal(parse(text, &c, &err), 0);
@@ -60,6 +66,7 @@ static void test_mode_and_addresses(void **state)
         assert_string_equal(c.webrtc.local_addresses.items[0], "127.0.0.1");
         assert_string_equal(c.webrtc.local_addresses.items[1], "::1");
         assert_int_equal(c.webrtc.ice_transport_policy, ACTR_ICE_POLICY_RELAY);
+        assert_true(c.webrtc.watch_network);
         assert_int_equal(c.warnings.count, 0); /* our keys are known, not "unknown, ignored" */
         actr_runtime_config_free(&c);
     }
@@ -124,6 +131,51 @@ static void test_fold_precedence(void **state)
     assert_string_equal(actr_net_action_name((actr_net_action_t)99), "?");
 }
 
+/* Appends one netlink message of type with a payload of plen bytes; returns the new length. */
+static size_t put_msg(uint8_t *buf, size_t off, uint16_t type, size_t plen)
+{
+    struct nlmsghdr h = {.nlmsg_len = (uint32_t)NLMSG_LENGTH(plen), .nlmsg_type = type};
+    memset(buf + off, 0, NLMSG_SPACE(plen));
+    memcpy(buf + off, &h, sizeof h);
+    return off + NLMSG_SPACE(plen);
+}
+
+static void test_netwatch_parse(void **state)
+{
+    (void)state;
+    uint8_t buf[1024];
+    size_t n = 0;
+    n = put_msg(buf, n, RTM_NEWADDR, sizeof(struct ifaddrmsg) + 8);
+    n = put_msg(buf, n, RTM_NEWADDR, sizeof(struct ifaddrmsg) + 3); /* padded */
+    n = put_msg(buf, n, RTM_DELADDR, sizeof(struct ifaddrmsg));
+    n = put_msg(buf, n, RTM_NEWLINK, 16); /* counted as read, neither added nor removed */
+    unsigned added = 0, removed = 0;
+    assert_int_equal(actr_netwatch_parse(buf, n, &added, &removed), 4);
+    assert_int_equal(added, 2);
+    assert_int_equal(removed, 1);
+    /* NLMSG_DONE ends the batch. */
+    size_t m = put_msg(buf, 0, NLMSG_DONE, 4);
+    m = put_msg(buf, m, RTM_NEWADDR, 8);
+    added = removed = 0;
+    assert_int_equal(actr_netwatch_parse(buf, m, &added, &removed), 0);
+    assert_int_equal(added, 0);
+    /* Malformed: a length past the end, a length below the header, a truncated header. */
+    struct nlmsghdr h = {.nlmsg_len = 4096, .nlmsg_type = RTM_NEWADDR};
+    memcpy(buf, &h, sizeof h);
+    assert_int_equal(actr_netwatch_parse(buf, 64, &added, &removed), 0);
+    h.nlmsg_len = 4;
+    memcpy(buf, &h, sizeof h);
+    assert_int_equal(actr_netwatch_parse(buf, 64, &added, &removed), 0);
+    assert_int_equal(actr_netwatch_parse(buf, sizeof h - 1, &added, &removed), 0);
+    /* Unaligned input is fine (the header is copied out). */
+    uint8_t odd[256];
+    size_t k = put_msg(buf, 0, RTM_DELADDR, 8);
+    memcpy(odd + 1, buf, k);
+    assert_int_equal(actr_netwatch_parse(odd + 1, k, &added, &removed), 1);
+    assert_int_equal(removed, 1);
+    assert_int_equal(added, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_unknown_key_warns),
         cmocka_unit_test(test_fold_precedence),
+        cmocka_unit_test(test_netwatch_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

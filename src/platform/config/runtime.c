@@ -56,6 +56,7 @@ static const cfg_field_t webrtc_fields[] = {
      .has_offset = offsetof(R, cfg.webrtc.has_udp_mux_port), .min = 1, .max = UINT16_MAX},
     CFG_F_CHOICE(R, "mode", mode, webrtc_modes),
     CFG_F(R, "local_addresses", CFG_STRLIST, cfg.webrtc.local_addresses),
+    CFG_F(R, "watch_network", CFG_BOOL, cfg.webrtc.watch_network),
 };
 static const cfg_field_t websocket_fields[] = {
     {.key = "listen_port", .kind = CFG_U16, .offset = offsetof(R, cfg.websocket_listen_port),

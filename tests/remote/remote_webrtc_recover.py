@@ -15,8 +15,11 @@ succeed again, still over WebRTC (there is no other path).
 (c) The answerer of the connection (whichever side actrd made it) gets `netevent path
 available`: it cannot restart ICE itself, so it sends ice_restart_request; the offerer restarts
 at once, and calls keep working.
+
+Then `netevent cleanup` closes the peer connection and signaling (CleanupOnly) and `netevent
+force` reconnects signaling; the next calls set up a new WebRTC connection.
 """
-from node_harness import Env, check, finish, say
+from node_harness import Env, check, finish, say, wait_until
 
 SVC = "acme:RtService:1.0.0"
 CLI = "acme:RtClient:1.0.0"
@@ -87,6 +90,27 @@ with Env() as env:
     check(offerer.log().count("ICE restart request received") > requests_before,
           "the offerer received it and restarted")
     check(calls(cli, "requested"), "%d calls after the requested restart" % N)
+
+    # CleanupOnly, then ForceReconnect: the connection is closed for good, then a new one
+    # (a second on_webrtc_connected) carries the calls.
+    sig_down = lambda l: l.startswith("hook on_signaling_disconnected ")  # noqa: E731
+    downs = len(cli.seen(sig_down))
+    ok, _ = cli.cmd("netevent cleanup")
+    check(ok, "cleanup accepted")
+    check(cli.next_line(hook("on_webrtc_disconnected", svc), 30) is not None,
+          "client: webrtc disconnected (the peer connection is closed)")
+    check(wait_until(lambda: len(cli.seen(sig_down)) > downs, 30),
+          "client: signaling disconnected (cleanup only)")
+    connected_before = len(cli.seen(hook("on_webrtc_connected", svc)))
+    sig_up = lambda l: l.startswith("hook on_signaling_connected ")  # noqa: E731
+    ups = len(cli.seen(sig_up))
+    ok, _ = cli.cmd("netevent force")
+    check(ok, "force reconnect accepted")
+    check(wait_until(lambda: len(cli.seen(sig_up)) > ups, 30),
+          "client: signaling reconnected (force reconnect)")
+    check(calls(cli, "new-connection"), "%d calls on a new WebRTC connection" % N)
+    check(len(cli.seen(hook("on_webrtc_connected", svc))) > connected_before,
+          "client: a new peer connection was made")
 
     check(cli.stop() == 0, "client exits cleanly")
     check(svc.stop() == 0, "service exits cleanly")

@@ -429,38 +429,9 @@ static void cmd_calls(client_t *c, char *rest, bool async)
     free(slots);
 }
 
-/* ---- network events (task "ice", tests/remote/remote_webrtc_*.py) ----
- *   netevent path available|unavailable|unknown   ok    (actr_node_network_event)
- *   netevent force | netevent cleanup              ok
- */
+/* Network-event commands: the block at the end of the file. */
 static actr_node_t *g_net_node;
-
-static bool cmd_netevent(const char *cmd, char *rest)
-{
-    if (strcmp(cmd, "netevent") != 0)
-        return false;
-    char *what = word(&rest), *avail = word(&rest);
-    actr_network_event_kind_t kind = ACTR_NETWORK_PATH_CHANGED;
-    actr_network_availability_t a = ACTR_NETWORK_UNKNOWN;
-    int rc = 0;
-    if (what && strcmp(what, "force") == 0)
-        kind = ACTR_NETWORK_FORCE_RECONNECT;
-    else if (what && strcmp(what, "cleanup") == 0)
-        kind = ACTR_NETWORK_CLEANUP_CONNECTIONS;
-    else if (what && strcmp(what, "path") == 0 && avail && strcmp(avail, "available") == 0)
-        a = ACTR_NETWORK_AVAILABLE;
-    else if (what && strcmp(what, "path") == 0 && avail && strcmp(avail, "unavailable") == 0)
-        a = ACTR_NETWORK_UNAVAILABLE;
-    else if (!what || strcmp(what, "path") != 0 || !avail || strcmp(avail, "unknown") != 0)
-        rc = ACTR_EINVAL;
-    if (rc == 0)
-        rc = actr_node_network_event(g_net_node, kind, a);
-    if (rc == 0)
-        say("ok");
-    else
-        say("err %s 0 netevent: %s", actr_err_name(rc), actr_strerror(rc));
-    return true;
-}
+static bool cmd_netevent(const char *cmd, char *rest);
 
 /* Reads commands until quit, end of input or SIGTERM/SIGINT (see on_signal). */
 static void serve_commands(client_t *c)
@@ -609,4 +580,35 @@ int main(int argc, char **argv)
     actr_hyper_free(hyper);
     actr_runtime_config_free(&cfg);
     return rc == 0 ? 0 : 1;
+}
+
+/* ---- network events (task "ice", tests/remote/remote_webrtc_*.py) ----
+ *   netevent path available|unavailable|unknown   ok    (actr_node_network_event)
+ *   netevent force | netevent cleanup              ok
+ */
+static bool cmd_netevent(const char *cmd, char *rest)
+{
+    if (strcmp(cmd, "netevent") != 0)
+        return false;
+    char *what = word(&rest), *avail = word(&rest);
+    actr_network_event_kind_t kind = ACTR_NETWORK_PATH_CHANGED;
+    actr_network_availability_t a = ACTR_NETWORK_UNKNOWN;
+    int rc = 0;
+    if (what && strcmp(what, "force") == 0)
+        kind = ACTR_NETWORK_FORCE_RECONNECT;
+    else if (what && strcmp(what, "cleanup") == 0)
+        kind = ACTR_NETWORK_CLEANUP_CONNECTIONS;
+    else if (what && strcmp(what, "path") == 0 && avail && strcmp(avail, "available") == 0)
+        a = ACTR_NETWORK_AVAILABLE;
+    else if (what && strcmp(what, "path") == 0 && avail && strcmp(avail, "unavailable") == 0)
+        a = ACTR_NETWORK_UNAVAILABLE;
+    else if (!what || strcmp(what, "path") != 0 || !avail || strcmp(avail, "unknown") != 0)
+        rc = ACTR_EINVAL;
+    if (rc == 0)
+        rc = actr_node_network_event(g_net_node, kind, a);
+    if (rc == 0)
+        say("ok");
+    else
+        say("err %s 0 netevent: %s", actr_err_name(rc), actr_strerror(rc));
+    return true;
 }

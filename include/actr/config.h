@@ -164,6 +164,14 @@ typedef enum actr_ice_transport_policy {
     ACTR_ICE_POLICY_RELAY = 1, /* force_relay = true */
 } actr_ice_transport_policy_t;
 
+/* [webrtc].mode (ours; the reference has no such key and ignores it): how outbound traffic
+ * chooses between WebRTC and the direct WebSocket (docs/WEBRTC-COORDINATOR.md). */
+typedef enum actr_webrtc_mode {
+    ACTR_WEBRTC_MODE_PREFER = 0, /* "prefer" (default): a ready WebRTC peer first */
+    ACTR_WEBRTC_MODE_ONLY = 1,   /* "only": never the direct WebSocket for outbound traffic */
+    ACTR_WEBRTC_MODE_OFF = 2,    /* "off": no WebRTC at all */
+} actr_webrtc_mode_t;
+
 /* One ICE server entry: stun_urls, then turn_urls, each when non-empty. No credentials: TURN
  * credentials come from AIS. */
 typedef struct actr_ice_server {
@@ -183,6 +191,11 @@ typedef struct actr_webrtc_config {
     uint64_t ice_srflx_acceptance_min_wait_ms; /* 20 */
     uint64_t ice_prflx_acceptance_min_wait_ms; /* 40 */
     uint64_t ice_relay_acceptance_min_wait_ms; /* 100 */
+    /* Our own keys (the reference's [webrtc] table is not deny_unknown_fields: it ignores
+     * them). ACTR_WEBRTC_MODE / ACTR_WEBRTC_LOCAL_ADDRESSES override them (tests). */
+    actr_webrtc_mode_t mode;                 /* [webrtc].mode */
+    actr_config_strlist_t local_addresses;   /* [webrtc].local_addresses: host candidates */
+    bool watch_network; /* [webrtc].watch_network: local address changes -> network events */
 } actr_webrtc_config_t;
 
 typedef struct actr_observability_config {

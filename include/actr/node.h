@@ -129,6 +129,30 @@ ACTR_API const actr_id_t *actr_node_id(const actr_node_t *node);
 /* The ref returned by actr_node_start(), or NULL before the node started. */
 ACTR_API actr_ref_t *actr_node_ref(actr_node_t *node);
 
+/* ---- network events (runtime.md 12.7; docs/WEBRTC-COORDINATOR.md "Recovery") ---- */
+
+typedef enum actr_network_event_kind {
+    ACTR_NETWORK_PATH_CHANGED = 0,       /* the platform's network path changed (availability) */
+    ACTR_NETWORK_FORCE_RECONNECT = 1,    /* drop every connection, then reconnect */
+    ACTR_NETWORK_CLEANUP_CONNECTIONS = 2,/* drop every connection and stay disconnected */
+} actr_network_event_kind_t;
+
+typedef enum actr_network_availability {
+    ACTR_NETWORK_UNKNOWN = 0,     /* probe signaling, restore if it is dead */
+    ACTR_NETWORK_AVAILABLE = 1,   /* restore: signaling up, ICE restart of the WebRTC peers */
+    ACTR_NETWORK_UNAVAILABLE = 2, /* offline: signaling down, peers kept for a later restore */
+} actr_network_availability_t;
+
+/*
+ * Reports a network event of the platform (mobile path monitor, netlink watcher, a test). Events
+ * within 400 ms of the first are coalesced into one action: cleanup > offline (latest path
+ * unavailable) > force reconnect > restore (latest available) / probe (unknown). availability
+ * matters for PATH_CHANGED only. Returns 0 once the event is queued (the action follows the
+ * settle window), ACTR_EINVAL, ACTR_ESTATE when the node has no network side running.
+ */
+ACTR_API int actr_node_network_event(actr_node_t *node, actr_network_event_kind_t kind,
+                                     actr_network_availability_t availability);
+
 /*
  * Frees the node. A running node is shut down first and this waits until it is stopped (its
  * current entry must return). The workload is destroyed. NULL is ignored.

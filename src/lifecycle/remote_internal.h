@@ -83,6 +83,7 @@ struct actr_remote {
     /* WebRTC (issue 6, remote_webrtc.c): the coordinator, created with signaling. */
     actr_rtc_coord_t *rtc;
     int rtc_mode; /* actr_rtc_mode_t */
+    struct actr_net_events *net; /* network events (network_event.c), made by the first one */
 
     /* ---- inbound (any thread) ---- */
     actr_mailbox_t *mailbox;
@@ -134,7 +135,11 @@ typedef enum actr_rtc_mode {
     ACTR_RTC_MODE_ONLY,       /* outbound traffic never takes the direct WebSocket */
     ACTR_RTC_MODE_OFF,        /* no coordinator */
 } actr_rtc_mode_t;
-int actr_remote_webrtc_open(actr_remote_t *r);
+/* 0, or ACTR_EUNSUPPORTED for a [webrtc] setting we cannot honour (err says which); another
+ * failure only logs (the WebSocket carries everything then). */
+int actr_remote_webrtc_open(actr_remote_t *r, actr_error_t *err);
+/* The [webrtc] settings we refuse (ice_udp_mux_port): 0 or ACTR_EUNSUPPORTED, before start. */
+int actr_remote_webrtc_check(const actr_runtime_config_t *cfg, actr_error_t *err);
 /* Starts closing the coordinator; false when there was none (done will not run). */
 bool actr_remote_webrtc_close(actr_remote_t *r, void (*done)(void *), void *arg);
 void actr_remote_webrtc_on_relay(actr_remote_t *r, const Signaling__SignalingEnvelope *env);

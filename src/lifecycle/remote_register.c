@@ -4,6 +4,7 @@
  * network object on the loop thread.
  */
 #include "lifecycle/remote_internal.h"
+#include "lifecycle/network_event.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -465,6 +466,9 @@ static void stop_on_loop(uv_loop_t *uv, void *arg)
     }
     r->closing++; /* WebRTC peers close before signaling goes (remote_webrtc.c) */
     if (!actr_remote_webrtc_close(r, on_object_closed, r))
+        r->closing--;
+    r->closing++; /* the network events' settle timer (network_event.c) */
+    if (!actr_remote_net_close(r, on_object_closed, r))
         r->closing--;
     actr_remote_sig_close(r);
     if (r->ws) {

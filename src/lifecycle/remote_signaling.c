@@ -114,7 +114,9 @@ int actr_remote_sig_open(actr_remote_t *r, actr_error_t *err)
                                 .on_result = on_heartbeat,
                                 .userdata = r};
     actr_sigc_heartbeat_start(r->sigc, &hb);
-    actr_remote_webrtc_open(r); /* WebRTC is optional: without it the WebSocket carries all */
+    /* WebRTC is optional (without it the WebSocket carries all), unless misconfigured. */
+    if ((rc = actr_remote_webrtc_open(r, err)) == ACTR_EUNSUPPORTED)
+        return rc;
     return actr_sigc_connect(r->sigc, on_connected, r);
 }
 
@@ -161,7 +163,9 @@ static void forget_sig_waiter(uv_loop_t *uv, void *arg)
 int actr_remote_start(struct actr_node *n, actr_error_t *err)
 {
     actr_remote_t *r = n->remote;
-    int rc = actr_remote_mailbox_open(r, err);
+    int rc = actr_remote_webrtc_check(r->cfg, err);
+    if (rc == 0)
+        rc = actr_remote_mailbox_open(r, err);
     if (rc != 0)
         return rc;
     actr_waiter_t w;

@@ -18,6 +18,7 @@
 #include "actr/log.h"
 #include "base/uuid.h"
 #include "lifecycle/hooks.h"
+#include "lifecycle/network_event.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/remote_webrtc.h"
 #include "lifecycle/request.h"
@@ -25,14 +26,49 @@
 
 #define MAX_ADDRS 8
 
-static actr_rtc_mode_t mode_from_env(void)
+/* [webrtc].mode, unless ACTR_WEBRTC_MODE overrides it (tests). */
+static actr_rtc_mode_t mode_of(const actr_webrtc_config_t *w)
 {
     const char *m = getenv("ACTR_WEBRTC_MODE");
     if (m && strcmp(m, "off") == 0)
         return ACTR_RTC_MODE_OFF;
     if (m && strcmp(m, "only") == 0)
         return ACTR_RTC_MODE_ONLY;
-    return ACTR_RTC_MODE_PREFER;
+    if (m && strcmp(m, "prefer") == 0)
+        return ACTR_RTC_MODE_PREFER;
+    return w->mode == ACTR_WEBRTC_MODE_OFF    ? ACTR_RTC_MODE_OFF
+           : w->mode == ACTR_WEBRTC_MODE_ONLY ? ACTR_RTC_MODE_ONLY
+                                              : ACTR_RTC_MODE_PREFER;
+}
+
+/* Host candidates: ACTR_WEBRTC_LOCAL_ADDRESSES (comma-separated, tests) over
+ * [webrtc].local_addresses; none = every interface. buf holds the split env value. */
+static size_t local_addresses(const actr_webrtc_config_t *w, char *buf, size_t cap,
+                              const char **out)
+{
+    size_t n = 0;
+    const char *env = getenv("ACTR_WEBRTC_LOCAL_ADDRESSES");
+    if (env && env[0]) { /* "" = unset (a test harness cannot unset a variable it passes) */
+        snprintf(buf, cap, "%s", env);
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ", ", &save); t && n < MAX_ADDRS; t = strtok_r(NULL, ", ", &save))
+            out[n++] = t;
+        return n;
+    }
+    for (size_t i = 0; i < w->local_addresses.count && n < MAX_ADDRS; i++)
+        out[n++] = w->local_addresses.items[i];
+    return n;
+}
+
+/* Keys we read but cannot honour: said once at start (docs/DIFFERENCES.md). */
+static void note_ignored(const actr_webrtc_config_t *w)
+{
+    if (w->public_ips.count)
+        actr_log(ACTR_LOG_WARN, "remote", "[webrtc].public_ips is not supported; ignored");
+    if (w->ice_host_acceptance_min_wait_ms || w->ice_srflx_acceptance_min_wait_ms != 20 ||
+        w->ice_prflx_acceptance_min_wait_ms != 40 || w->ice_relay_acceptance_min_wait_ms != 100)
+        actr_log(ACTR_LOG_INFO, "remote",
+                 "[webrtc].ice_*_acceptance_min_wait have no libnice equivalent; ignored");
 }
 
 /* ---- hooks ---- */
@@ -60,6 +96,10 @@ static void on_event(void *ud, const actr_id_t *peer, actr_rtc_coord_event_t ev)
         break;
     case ACTR_RTC_COORD_RECOVERING:
         h.kind = ACTR_HOOK_WEBRTC_CONNECTING;
+        h.status = ACTR_PEER_RECOVERING;
+        break;
+    case ACTR_RTC_COORD_PATH_LOST: /* the network went away; kept for an ICE restart */
+        h.kind = ACTR_HOOK_WEBRTC_DISCONNECTED;
         h.status = ACTR_PEER_RECOVERING;
         break;
     default:
@@ -95,11 +135,28 @@ static void on_message(void *ud, const actr_id_t *peer, int lane, actr_buf_t msg
 
 /* ---- lifetime (loop thread) ---- */
 
-int actr_remote_webrtc_open(actr_remote_t *r)
+int actr_remote_webrtc_check(const actr_runtime_config_t *cfg, actr_error_t *err)
 {
-    r->rtc_mode = mode_from_env();
+    /* libnice binds one socket per candidate and agent: no shared UDP mux port. */
+    if (cfg->webrtc.has_udp_mux_port && mode_of(&cfg->webrtc) != ACTR_RTC_MODE_OFF)
+        return actr_error_set(err, ACTR_EUNSUPPORTED, ACTR_KIND_CLIENT, 0,
+                              "[webrtc].ice_udp_mux_port is not supported (use "
+                              "port_range_start/port_range_end)");
+    return 0;
+}
+
+int actr_remote_webrtc_open(actr_remote_t *r, actr_error_t *err)
+{
+    int rc;
+    const actr_webrtc_config_t *w = &r->cfg->webrtc;
+    if (w->watch_network)
+        actr_remote_net_watch(r); /* optional: logged when netlink is unavailable */
+    r->rtc_mode = mode_of(w);
     if (r->rtc_mode == ACTR_RTC_MODE_OFF || r->rtc)
         return 0;
+    if ((rc = actr_remote_webrtc_check(r->cfg, err)) != 0)
+        return rc;
+    note_ignored(w);
     actr_rtc_coord_config_t cc;
     actr_rtc_coord_config_init(&cc);
     cc.self = r->grant.actr_id;
@@ -107,7 +164,6 @@ int actr_remote_webrtc_open(actr_remote_t *r)
     /* [webrtc] stun_urls and turn_urls; TURN gets the AIS TurnCredential. */
     const char *urls[ACTR_RTC_COORD_MAX_URLS];
     size_t n = 0;
-    const actr_webrtc_config_t *w = &r->cfg->webrtc;
     for (size_t i = 0; i < w->ice_server_count && i < 2; i++)
         for (size_t j = 0; j < w->ice_servers[i].urls.count && n < ACTR_RTC_COORD_MAX_URLS; j++)
             urls[n++] = w->ice_servers[i].urls.items[j];
@@ -115,24 +171,18 @@ int actr_remote_webrtc_open(actr_remote_t *r)
     cc.n_ice_urls = n;
     cc.turn_username = r->grant.turn.username;
     cc.turn_password = r->grant.turn.password;
+    cc.relay_only = w->ice_transport_policy == ACTR_ICE_POLICY_RELAY;
     if (w->has_port_range) {
         cc.port_min = w->port_range_start;
         cc.port_max = w->port_range_end;
     }
     char addrs_buf[256] = "";
     const char *addrs[MAX_ADDRS];
-    const char *env = getenv("ACTR_WEBRTC_LOCAL_ADDRESSES");
-    if (env) {
-        snprintf(addrs_buf, sizeof addrs_buf, "%s", env);
-        char *save = NULL;
-        for (char *t = strtok_r(addrs_buf, ", ", &save); t && cc.n_local_addresses < MAX_ADDRS;
-             t = strtok_r(NULL, ", ", &save))
-            addrs[cc.n_local_addresses++] = t;
-        cc.local_addresses = addrs;
-    }
+    cc.n_local_addresses = local_addresses(w, addrs_buf, sizeof addrs_buf, addrs);
+    cc.local_addresses = cc.n_local_addresses ? addrs : NULL;
     actr_rtc_coord_callbacks_t cb = {.on_message = on_message, .on_event = on_event,
                                      .userdata = r};
-    int rc = actr_rtc_coord_new(r->uv, r->sigc, &cc, &cb, &r->rtc);
+    rc = actr_rtc_coord_new(r->uv, r->sigc, &cc, &cb, &r->rtc);
     if (rc != 0)
         actr_log(ACTR_LOG_WARN, "remote", "WebRTC unavailable; direct WebSocket only",
                  ACTR_KV("error", actr_strerror(rc)));

@@ -3,11 +3,12 @@
  * src/wire/webrtc/coordinator.h living with the node's other network objects on the loop, plus
  * the few entry points tests and tools use to look at it. docs/WEBRTC-COORDINATOR.md.
  *
- * Mode (environment, read when signaling opens; a [webrtc] key will replace it once the config
- * parser knows one): ACTR_WEBRTC_MODE = "prefer" (default: a ready WebRTC peer first, else the
- * direct WebSocket), "only" (never the direct WebSocket for outbound traffic), "off" (no
- * coordinator). ACTR_WEBRTC_LOCAL_ADDRESSES = comma-separated addresses to gather host
- * candidates from (tests: 127.0.0.1).
+ * Settings: [webrtc] mode = "prefer" (default: a ready WebRTC peer first, else the direct
+ * WebSocket), "only" (never the direct WebSocket for outbound traffic), "off" (no coordinator);
+ * [webrtc] local_addresses = addresses to gather host candidates from (tests: 127.0.0.1). The
+ * environment overrides both, read when signaling opens: ACTR_WEBRTC_MODE and
+ * ACTR_WEBRTC_LOCAL_ADDRESSES (comma-separated; empty = unset). Network events:
+ * network_event.h.
  */
 #ifndef ACTR_LIFECYCLE_REMOTE_WEBRTC_H
 #define ACTR_LIFECYCLE_REMOTE_WEBRTC_H

@@ -27,6 +27,7 @@
  *                                                      in flight at once)
  *   callbig ROUTE TIMEOUT_MS SIZE  ok SIZE            (a SIZE-byte payload echoed byte-exact)
  *   id                             ok <own id>
+ *   netevent path available|unavailable|unknown, netevent force|cleanup    ok
  *   quit                           (shuts down; so does end of input or SIGTERM)
  *
  * Other lines on standard output: "ready <id>" once started, "hook <name> ..." for every
@@ -428,6 +429,10 @@ static void cmd_calls(client_t *c, char *rest, bool async)
     free(slots);
 }
 
+/* Network-event commands: the block at the end of the file. */
+static actr_node_t *g_net_node;
+static bool cmd_netevent(const char *cmd, char *rest);
+
 /* Reads commands until quit, end of input or SIGTERM/SIGINT (see on_signal). */
 static void serve_commands(client_t *c)
 {
@@ -458,6 +463,7 @@ static void serve_commands(client_t *c)
             char id[ACTR_ID_STR_SIZE];
             actr_id_format(actr_ref_id(c->ref), id, sizeof id, NULL);
             say("ok %s", id);
+        } else if (cmd_netevent(cmd, rest)) {
         } else {
             say("err EINVAL 0 unknown command %s", cmd);
         }
@@ -563,6 +569,7 @@ int main(int argc, char **argv)
         char id[ACTR_ID_STR_SIZE];
         actr_id_format(actr_node_id(node), id, sizeof id, NULL);
         pthread_sigmask(SIG_UNBLOCK, &stop_sigs, NULL);
+        g_net_node = node;
         say("ready %s", id);
         serve_commands(&client);
         say("stopping");
@@ -573,4 +580,35 @@ int main(int argc, char **argv)
     actr_hyper_free(hyper);
     actr_runtime_config_free(&cfg);
     return rc == 0 ? 0 : 1;
+}
+
+/* ---- network events (task "ice", tests/remote/remote_webrtc_*.py) ----
+ *   netevent path available|unavailable|unknown   ok    (actr_node_network_event)
+ *   netevent force | netevent cleanup              ok
+ */
+static bool cmd_netevent(const char *cmd, char *rest)
+{
+    if (strcmp(cmd, "netevent") != 0)
+        return false;
+    char *what = word(&rest), *avail = word(&rest);
+    actr_network_event_kind_t kind = ACTR_NETWORK_PATH_CHANGED;
+    actr_network_availability_t a = ACTR_NETWORK_UNKNOWN;
+    int rc = 0;
+    if (what && strcmp(what, "force") == 0)
+        kind = ACTR_NETWORK_FORCE_RECONNECT;
+    else if (what && strcmp(what, "cleanup") == 0)
+        kind = ACTR_NETWORK_CLEANUP_CONNECTIONS;
+    else if (what && strcmp(what, "path") == 0 && avail && strcmp(avail, "available") == 0)
+        a = ACTR_NETWORK_AVAILABLE;
+    else if (what && strcmp(what, "path") == 0 && avail && strcmp(avail, "unavailable") == 0)
+        a = ACTR_NETWORK_UNAVAILABLE;
+    else if (!what || strcmp(what, "path") != 0 || !avail || strcmp(avail, "unknown") != 0)
+        rc = ACTR_EINVAL;
+    if (rc == 0)
+        rc = actr_node_network_event(g_net_node, kind, a);
+    if (rc == 0)
+        say("ok");
+    else
+        say("err %s 0 netevent: %s", actr_err_name(rc), actr_strerror(rc));
+    return true;
 }

@@ -14,6 +14,7 @@ typedef struct raw_runtime {
     actr_runtime_config_t cfg;
     actr_config_strlist_t stun_urls, turn_urls, public_ips;
     bool force_relay;
+    char *mode; /* [webrtc].mode, one of webrtc_modes */
     bool has_port_start, has_port_end;
     uint16_t port_start, port_end;
     const actr_toml_value_t *acl, *trust, *hyper;
@@ -35,6 +36,9 @@ static const cfg_field_t deployment_fields[] = {
 static const cfg_field_t discovery_fields[] = {
     CFG_F(R, "visible", CFG_BOOL, cfg.visible_in_discovery),
 };
+/* In the order of actr_webrtc_mode_t. */
+static const char *const webrtc_modes[] = {"prefer", "only", "off", NULL};
+
 static const cfg_field_t webrtc_fields[] = {
     CFG_F(R, "stun_urls", CFG_STRLIST, stun_urls),
     CFG_F(R, "turn_urls", CFG_STRLIST, turn_urls),
@@ -50,6 +54,9 @@ static const cfg_field_t webrtc_fields[] = {
     CFG_F(R, "public_ips", CFG_STRLIST, public_ips),
     {.key = "ice_udp_mux_port", .kind = CFG_U16, .offset = offsetof(R, cfg.webrtc.ice_udp_mux_port),
      .has_offset = offsetof(R, cfg.webrtc.has_udp_mux_port), .min = 1, .max = UINT16_MAX},
+    CFG_F_CHOICE(R, "mode", mode, webrtc_modes),
+    CFG_F(R, "local_addresses", CFG_STRLIST, cfg.webrtc.local_addresses),
+    CFG_F(R, "watch_network", CFG_BOOL, cfg.webrtc.watch_network),
 };
 static const cfg_field_t websocket_fields[] = {
     {.key = "listen_port", .kind = CFG_U16, .offset = offsetof(R, cfg.websocket_listen_port),
@@ -156,6 +163,9 @@ static int finish_webrtc(cfg_ctx_t *ctx, const actr_toml_value_t *root, raw_runt
     if (raw->turn_urls.count)
         move_list(&w->ice_servers[w->ice_server_count++].urls, &raw->turn_urls);
     w->ice_transport_policy = raw->force_relay ? ACTR_ICE_POLICY_RELAY : ACTR_ICE_POLICY_ALL;
+    for (int i = 0; raw->mode && webrtc_modes[i]; i++)
+        if (strcmp(raw->mode, webrtc_modes[i]) == 0)
+            w->mode = (actr_webrtc_mode_t)i;
     size_t saved = cfg_push(ctx, "webrtc");
     int rc = 0;
     if (raw->has_port_start && raw->has_port_end) {
@@ -233,6 +243,7 @@ static void free_raw(raw_runtime_t *raw)
     cfg_strlist_free(&raw->stun_urls);
     cfg_strlist_free(&raw->turn_urls);
     cfg_strlist_free(&raw->public_ips);
+    free(raw->mode);
 }
 
 int actr_runtime_config_parse(const char *text, size_t len, const char *source,

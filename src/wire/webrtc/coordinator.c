@@ -230,6 +230,10 @@ static void pc_on_state(void *arg, actr_rtc_state_t st, int code, const char *wh
         if (p->phase != P_READY)
             break; /* never connected: the initial budget decides */
         emit(c, p, ACTR_RTC_COORD_RECOVERING);
+        if (c->offline) {
+            p->recovering = true; /* no restart without a network: the Restore does it */
+            break;
+        }
         if (p->offerer) {
             if (!p->restarting)
                 restart_begin(c, p, now);
@@ -314,6 +318,7 @@ static int pc_new(actr_rtc_coord_t *c, rpeer_t *p, bool offerer)
     pc.n_local_addresses = c->cfg.n_local_addresses;
     pc.port_min = c->cfg.port_min;
     pc.port_max = c->cfg.port_max;
+    pc.relay_only = c->cfg.relay_only;
     actr_rtc_peer_callbacks_t cb = {.on_candidate = pc_on_candidate, .on_state = pc_on_state,
                                     .on_channel_open = pc_on_open,
                                     .on_channel_closed = pc_on_chan_closed,
@@ -411,11 +416,22 @@ static void restart_begin(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now)
     p->deadline = 0;
 }
 
+void actr_rtc_coord_restart_begin(actr_rtc_coord_t *c, rpeer_t *p)
+{
+    restart_begin(c, p, actr_clock_mono_ms());
+}
+
+void actr_rtc_coord_emit(actr_rtc_coord_t *c, rpeer_t *p, actr_rtc_coord_event_t ev)
+{
+    emit(c, p, ev);
+}
+
 void actr_rtc_coord_restart_done(actr_rtc_coord_t *c, rpeer_t *p)
 {
     p->restarting = false;
     p->restart_answered = false;
     p->deadline = 0;
+    p->recovering = false;
     c->stats.restarts_done++;
     actr_log(ACTR_LOG_INFO, "webrtc", "ICE restart done", ACTR_KV("peer", p->key));
     if (p->phase == P_READY)
@@ -429,8 +445,11 @@ void actr_rtc_coord_request_restart(actr_rtc_coord_t *c, rpeer_t *p, const char 
     Signaling__ActrRelay r = SIGNALING__ACTR_RELAY__INIT;
     r.payload_case = SIGNALING__ACTR_RELAY__PAYLOAD_ICE_RESTART_REQUEST;
     r.ice_restart_request = &req;
-    if (relay(c, p, &r) == 0)
+    int rc = relay(c, p, &r);
+    if (rc == 0)
         c->stats.restart_requests++;
+    actr_log(ACTR_LOG_INFO, "webrtc", "ICE restart request sent", ACTR_KV("peer", p->key),
+             ACTR_KV("reason", reason), ACTR_KV("result", rc == 0 ? "sent" : actr_strerror(rc)));
 }
 
 /* ---- relays in ---- */
@@ -526,6 +545,8 @@ static void on_offer(actr_rtc_coord_t *c, rpeer_t *p, const actr_id_t *src,
         return;
     }
     c->stats.answers++;
+    if (restart)
+        p->answer_check = true; /* confirmed by the tick (tick_answered) */
     if (!restart) {
         p->phase = P_CONNECTING;
         p->deadline = actr_clock_mono_ms() + c->cfg.initial_timeout_ms;
@@ -598,8 +619,11 @@ void actr_rtc_coord_on_relay(actr_rtc_coord_t *c, const Signaling__ActrRelay *r)
         break;
     case SIGNALING__ACTR_RELAY__PAYLOAD_ICE_RESTART_REQUEST:
         /* The answerer asks; the offerer restarts at once (spec 7.4). */
-        if (p && p->pc && p->offerer)
+        if (p && p->pc && p->offerer) {
+            actr_log(ACTR_LOG_INFO, "webrtc", "ICE restart request received",
+                     ACTR_KV("peer", p->key));
             restart_begin(c, p, actr_clock_mono_ms());
+        }
         break;
     default:
         break; /* RoleNegotiation is the server's business */
@@ -619,6 +643,18 @@ int actr_rtc_coord_restart_ice(actr_rtc_coord_t *c, const actr_id_t *peer)
 }
 
 /* ---- the tick: deadlines, restarts, health ---- */
+
+/* Answerer: the restart offer was answered (the offerer's new-generation candidates may come
+ * before it, so they are not counted) and ICE is connected: a recovering peer is connected
+ * again. */
+static void tick_answered(actr_rtc_coord_t *c, rpeer_t *p)
+{
+    if (!p->answer_check || !p->pc || actr_rtc_peer_state(p->pc) != ACTR_RTC_CONNECTED)
+        return;
+    p->answer_check = false;
+    if (p->recovering)
+        actr_rtc_coord_restart_done(c, p);
+}
 
 static void tick_restart(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now)
 {
@@ -667,6 +703,7 @@ static void on_tick(uv_timer_t *t)
             tick_restart(c, p, now);
             continue;
         }
+        tick_answered(c, p);
         /* Health check (spec 7.4): long-failed or long-disconnected peers are closed. */
         if (health && ((p->st == ACTR_RTC_FAILED && now - p->st_since > FAILED_CLOSE_MS) ||
                        (p->st == ACTR_RTC_DISCONNECTED &&

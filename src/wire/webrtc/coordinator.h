@@ -37,6 +37,8 @@ typedef enum actr_rtc_coord_event {
     ACTR_RTC_COORD_CONNECTED,      /* RPC_RELIABLE is open: sends go over WebRTC */
     ACTR_RTC_COORD_RECOVERING,     /* ICE lost the pair; an ICE restart is under way */
     ACTR_RTC_COORD_DISCONNECTED,   /* the peer connection is gone (closed, failed, timed out) */
+    ACTR_RTC_COORD_PATH_LOST,      /* the network went away (a network event): the connection is
+                                    * kept for an ICE restart once the network is back */
 } actr_rtc_coord_event_t;
 
 typedef struct actr_rtc_coord_config {
@@ -52,6 +54,7 @@ typedef struct actr_rtc_coord_config {
     const char *const *local_addresses;
     size_t n_local_addresses;
     uint16_t port_min, port_max;  /* 0 = any */
+    bool relay_only;              /* [webrtc].force_relay: TURN candidates only */
     uint32_t role_timeout_ms;     /* wait for RoleAssignment (5000) */
     uint32_t initial_timeout_ms;  /* offer/answer to RPC_RELIABLE open (10000) */
     uint32_t health_interval_ms;  /* health check period (10000) */
@@ -128,6 +131,23 @@ int actr_rtc_coord_send(actr_rtc_coord_t *c, const actr_id_t *peer, int lane,
 
 /* Forces an ICE restart towards peer (the offerer restarts, the answerer requests one). */
 int actr_rtc_coord_restart_ice(actr_rtc_coord_t *c, const actr_id_t *peer);
+
+/*
+ * Network events (runtime.md 12.7; src/lifecycle/network_event.c decides the action).
+ * network_lost (Offline): every ready peer is marked recovering (PATH_LOST is reported) and
+ * pending ICE restarts are cleared: no restart offer (nor ice_restart_request) goes out, also
+ * on later ICE failures, until network_restore.
+ * network_restore (Restore): every ready peer restarts ICE (the offerer restarts with the 7.4
+ * schedule, the answerer sends ice_restart_request "network_changed"), reported as RECOVERING,
+ * then CONNECTED once the restart is through. Call it with signaling connected. Returns the
+ * number of peers asked to restart.
+ */
+void actr_rtc_coord_network_lost(actr_rtc_coord_t *c);
+uint32_t actr_rtc_coord_network_restore(actr_rtc_coord_t *c);
+
+/* Tests: the data path of every ICE transport in the process dies until its next ICE restart
+ * (actr_ice_debug_blackhole(), wire/webrtc/ice.h). Any thread. */
+void actr_rtc_coord_debug_blackhole(void);
 
 /* Closes the connection to one peer (or all when peer is NULL), e.g. after a hard rebind. */
 void actr_rtc_coord_drop_peer(actr_rtc_coord_t *c, const actr_id_t *peer);

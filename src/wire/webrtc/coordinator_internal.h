@@ -55,6 +55,9 @@ struct rpeer {
     uint32_t restart_attempts;
     uint64_t restart_started, restart_next, last_offer;
     uint64_t cands_in, restart_cands; /* remote candidates: total, and at the restart offer */
+    /* recovery after a network event (actr_rtc_coord_network_*) */
+    bool recovering;   /* PATH_LOST or RECOVERING reported, CONNECTED not yet */
+    bool answer_check; /* answerer: a restart offer was answered; the tick confirms it */
     /* lanes */
     actr_lane_tx_t tx[ACTR_RTC_COORD_LANES];
     actr_lane_rx_t *rx[ACTR_RTC_COORD_LANES];
@@ -90,6 +93,7 @@ struct actr_rtc_coord {
     uint64_t next_session;
     actr_rtc_coord_stats_t stats;
     bool closing, finished;
+    bool offline; /* network_lost until network_restore: ICE failures start no restart */
     void (*done)(void *);
     void *done_arg;
 };
@@ -98,6 +102,8 @@ struct actr_rtc_coord {
 rpeer_t *actr_rtc_coord_find(const actr_rtc_coord_t *c, const actr_id_t *id);
 void actr_rtc_coord_peer_free(actr_rtc_coord_t *c, rpeer_t *p, int rc, const char *why);
 void actr_rtc_coord_restart_done(actr_rtc_coord_t *c, rpeer_t *p);
+void actr_rtc_coord_restart_begin(actr_rtc_coord_t *c, rpeer_t *p); /* offerer, from now */
+void actr_rtc_coord_emit(actr_rtc_coord_t *c, rpeer_t *p, actr_rtc_coord_event_t ev);
 void actr_rtc_coord_request_restart(actr_rtc_coord_t *c, rpeer_t *p, const char *reason);
 void actr_rtc_coord_maybe_finish(actr_rtc_coord_t *c);
 

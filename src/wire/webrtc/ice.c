@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <nice/agent.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@
 #define LOG_MODULE "webrtc"
 #define ICE_DEFAULT_SOCKBUF (4 * 1024 * 1024)
 #define ICE_CAND_MAX 1024 /* longest candidate line we accept */
+
+/* actr_ice_debug_blackhole(): a transport whose generation is older than this drops data. */
+static atomic_uint g_fault_epoch;
 
 typedef struct buffered_cand {
     char *line;
@@ -46,7 +50,18 @@ struct actr_ice {
     buffered_cand_t buf[ACTR_ICE_MAX_BUFFERED];
     size_t nbuf;
     actr_ice_stats_t stats;
+    unsigned fault_epoch; /* g_fault_epoch when this generation started */
 };
+
+void actr_ice_debug_blackhole(void)
+{
+    atomic_fetch_add(&g_fault_epoch, 1);
+}
+
+static bool blackholed(const actr_ice_t *ice)
+{
+    return ice->fault_epoch != atomic_load_explicit(&g_fault_epoch, memory_order_relaxed);
+}
 
 void actr_ice_config_init(actr_ice_config_t *cfg)
 {
@@ -170,6 +185,8 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
     (void)stream;
     (void)comp;
     actr_ice_t *ice = data;
+    if (blackholed(ice))
+        return;
     ice->stats.datagrams_in++;
     if (ice->cbs.on_data)
         ice->cbs.on_data(ice->arg, (const uint8_t *)buf, len);
@@ -264,6 +281,9 @@ int actr_ice_new(actr_gpump_t *pump, const actr_ice_config_t *cfg, const actr_ic
     /* Checks paced every 10 ms instead of 20: we have few candidates (RFC 8445 14.2 allows
      * down to 5 ms), and the first check is what a connect waits for. */
     g_object_set(ice->agent, "stun-pacing-timer", 10u, NULL);
+    if (cfg->relay_only)
+        g_object_set(ice->agent, "force-relay", TRUE, NULL);
+    ice->fault_epoch = atomic_load(&g_fault_epoch);
     for (size_t i = 0; i < cfg->nlocal_addresses; i++) {
         NiceAddress a;
         nice_address_init(&a);
@@ -457,6 +477,8 @@ int actr_ice_set_remote_credentials(actr_ice_t *ice, const char *ufrag, const ch
         strlen(pwd) >= ACTR_ICE_PWD_MAX)
         return ACTR_EINVAL;
     if (strcmp(ufrag, ice->remote_ufrag) != 0) {
+        if (ice->remote_ufrag[0]) /* the remote restarted: a new generation */
+            ice->fault_epoch = atomic_load(&g_fault_epoch);
         retire_remote_ufrag(ice);
         snprintf(ice->remote_ufrag, sizeof(ice->remote_ufrag), "%s", ufrag);
     }
@@ -476,6 +498,7 @@ int actr_ice_restart(actr_ice_t *ice)
 {
     if (!nice_agent_restart_stream(ice->agent, ice->stream))
         return ACTR_EINTERNAL;
+    ice->fault_epoch = atomic_load(&g_fault_epoch);
     /* The old remote generation is over: its late candidates are dropped, the new ones wait
      * for the answer's credentials. */
     retire_remote_ufrag(ice);
@@ -491,6 +514,8 @@ int actr_ice_send(actr_ice_t *ice, const uint8_t *data, size_t len)
 {
     if (!ice->has_pair)
         return ACTR_ESTATE;
+    if (blackholed(ice))
+        return 0; /* lost on the dead path, like a datagram on a real one */
     gint n = nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)data);
     if (n != (gint)len) {
         ice->stats.send_errors++;

@@ -43,6 +43,7 @@ typedef struct actr_ice_config {
     const char *const *local_addresses; /* restrict gathering to these (tests: "127.0.0.1") */
     size_t nlocal_addresses;
     uint16_t port_min, port_max;        /* 0, 0: any */
+    bool relay_only;                    /* [webrtc].force_relay: TURN candidates only */
     int socket_buffer_bytes;            /* SO_RCVBUF/SO_SNDBUF of the selected socket (4 MiB) */
 } actr_ice_config_t;
 
@@ -110,6 +111,13 @@ int actr_ice_restart(actr_ice_t *ice);
 int actr_ice_send(actr_ice_t *ice, const uint8_t *data, size_t len);
 
 bool actr_ice_has_selected_pair(const actr_ice_t *ice);
+
+/* Fault injection for tests (docs/TESTING-REMOTE.md, remote_webrtc_recover): every transport
+ * existing now drops its non-STUN datagrams (DTLS, SCTP, RTP) both ways until its next ICE
+ * restart (a local restart or a new remote ufrag), as if the path of the current candidate
+ * pair had died. STUN still passes inside libnice, so ICE itself notices nothing: recovery needs
+ * a network event (actr_node_network_event()). Any thread. */
+void actr_ice_debug_blackhole(void);
 
 /* Counters for tests and diagnostics. */
 typedef struct actr_ice_stats {

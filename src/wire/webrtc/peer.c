@@ -221,6 +221,7 @@ int actr_rtc_peer_new(actr_rtc_env_t *env, bool offerer, const actr_rtc_peer_con
     ic.nlocal_addresses = p->cfg.n_local_addresses;
     ic.port_min = p->cfg.port_min;
     ic.port_max = p->cfg.port_max;
+    ic.relay_only = p->cfg.relay_only;
     ic.socket_buffer_bytes = p->cfg.socket_buffer_bytes;
     /* Only needed at creation: do not keep the caller's pointers. */
     p->cfg.ice_servers = NULL;

@@ -59,6 +59,7 @@ typedef struct actr_rtc_peer_config {
     const char *const *local_addresses;   /* gather only these (tests: {"127.0.0.1"}) */
     size_t n_local_addresses;
     uint16_t port_min, port_max;
+    bool relay_only;            /* [webrtc].force_relay: TURN candidates only */
     int socket_buffer_bytes;    /* ICE socket SO_RCVBUF/SO_SNDBUF (4 MiB) */
     uint32_t max_message_size;  /* what we accept, announced in SDP (262144) */
     size_t buffered_low;        /* per-lane bufferedAmount low threshold (256 KiB) */

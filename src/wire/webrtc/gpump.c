@@ -7,11 +7,20 @@
  * wakes in time, and check + dispatch run in uv_check with the readiness the polls recorded.
  * Because prepare runs again right before every blocking poll, whatever a uv callback changed in
  * GLib (a new timer, a new socket) is seen before the loop sleeps.
+ *
+ * GLib signals its own wakeup fd whenever a dispatch blocks and unblocks a source (removing and
+ * re-adding its poll records), i.e. twice for every datagram libnice delivers; left alone, that
+ * costs a whole extra loop turn (epoll_wait, read, prepare, query, check) per packet. We own the
+ * context and run prepare before every blocking poll anyway, so after our own dispatch the
+ * wakeup carries no news: it is drained right there (one read, see drain_wakeup).
  */
 #include "wire/webrtc/gpump.h"
 
 #include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "actr/error.h"
 #include "actr/log.h"
@@ -46,6 +55,7 @@ struct actr_gpump {
     size_t npfds;
     size_t open_handles;
     bool closing;
+    int wake_fd; /* GLib's wakeup eventfd (found at creation), -1 when unknown */
 };
 
 static void maybe_free(actr_gpump_t *p)
@@ -191,6 +201,34 @@ static void on_prepare(uv_prepare_t *h)
         uv_timer_stop(&p->timer);
 }
 
+/* Acknowledges the wakeups our own dispatch just signalled (see the top of the file). Safe for
+ * wakeups from other threads too: prepare runs again before the loop blocks and sees whatever
+ * they announced; a wakeup signalled after this read makes the fd readable again. */
+static void drain_wakeup(actr_gpump_t *p)
+{
+    if (p->wake_fd < 0)
+        return;
+    uint64_t v;
+    for (int i = 0; i < 4; i++)
+        if (read(p->wake_fd, &v, sizeof(v)) >= 0 || errno != EINTR)
+            break;
+}
+
+/* A fresh context watches exactly one fd, its wakeup: remember it. It must be a non-blocking
+ * fd (GLib's eventfd or pipe is) or draining could block: otherwise we do not drain. */
+static int find_wake_fd(GMainContext *ctx)
+{
+    gint prio, timeout = -1;
+    GPollFD fds[2];
+    g_main_context_prepare(ctx, &prio);
+    gint n = g_main_context_query(ctx, prio, &timeout, fds, 2);
+    g_main_context_check(ctx, prio, fds, n < 2 ? n : 2);
+    if (n != 1)
+        return -1;
+    int fl = fcntl(fds[0].fd, F_GETFL);
+    return fl >= 0 && (fl & O_NONBLOCK) ? fds[0].fd : -1;
+}
+
 static void on_check(uv_check_t *h)
 {
     actr_gpump_t *p = h->data;
@@ -204,8 +242,10 @@ static void on_check(uv_check_t *h)
     }
     for (pump_fd_t *f = p->pfds; f; f = f->next)
         f->seen = 0;
-    if (g_main_context_check(p->ctx, p->max_prio, p->fds, p->nfds))
+    if (g_main_context_check(p->ctx, p->max_prio, p->fds, p->nfds)) {
         g_main_context_dispatch(p->ctx);
+        drain_wakeup(p);
+    }
 }
 
 int actr_gpump_new(uv_loop_t *loop, actr_gpump_t **out)
@@ -222,6 +262,7 @@ int actr_gpump_new(uv_loop_t *loop, actr_gpump_t **out)
         free(p);
         return ACTR_EINTERNAL;
     }
+    p->wake_fd = find_wake_fd(p->ctx);
     p->cap = 16;
     p->fds = g_new0(GPollFD, p->cap);
     uv_prepare_init(loop, &p->prep);

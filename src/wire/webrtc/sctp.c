@@ -165,15 +165,15 @@ static int conn_output(void *addr, void *buf, size_t len, uint8_t tos, uint8_t s
     uintptr_t id = (uintptr_t)addr;
     /* usrsctp timers are process-wide: with two loops, a timer of one loop's association can
      * fire on the other loop's thread. DTLS and ICE are not thread-safe: hand the packet over. */
+    /* One lock per packet (this runs for every packet we send): look up and check the thread. */
     pthread_mutex_lock(&g_lock);
-    if (id >= 1 && id <= g_nslots && g_slots[id - 1] &&
-        !pthread_equal(g_hosts[id - 1]->owner, pthread_self())) {
+    actr_sctp_t *s = id >= 1 && id <= g_nslots ? g_slots[id - 1] : NULL;
+    if (s && !pthread_equal(g_hosts[id - 1]->owner, pthread_self())) {
         cross_thread_locked(g_hosts[id - 1], id, buf, len);
         pthread_mutex_unlock(&g_lock);
         return 0;
     }
     pthread_mutex_unlock(&g_lock);
-    actr_sctp_t *s = registry_get(id);
     if (!s || s->closed)
         return 0; /* as if lost */
     s->stats.packets_out++;

@@ -195,22 +195,17 @@ typedef struct actr_conflict_decl {
 ACTR_API int actr_node_set_conflict_keys(actr_node_t *node, const actr_conflict_decl_t *decls,
                                          size_t n, actr_error_t *err);
 
-/* The reference's HyperConfig::dispatch_concurrency, per node. */
-typedef struct actr_dispatch_options {
-    bool enabled;        /* true; false keeps the actor serial even with keys declared */
-    uint32_t budget;     /* C: requests in flight at once: 8 (>= 1) */
-    uint32_t queue_cap;  /* M: requests admitted (queued + in flight): 256 (>= budget) */
-    /* Accepted for compatibility, not enforced: a C handler cannot be preempted
-     * (docs/DIFFERENCES.md). 0: none. */
-    uint32_t dispatch_timeout_ms;
-} actr_dispatch_options_t;
-
-/* enabled, 8, 256, 0. */
-ACTR_API void actr_dispatch_options_init(actr_dispatch_options_t *opts);
-
-/* Before start (as for set_conflict_keys). ACTR_EINVAL for values out of range. */
-ACTR_API int actr_node_set_dispatch_options(actr_node_t *node, const actr_dispatch_options_t *opts,
-                                            actr_error_t *err);
+/*
+ * Concurrency settings of the node's dispatch (actr_dispatch_concurrency_t, config.h: enabled,
+ * budget C 8, queue_cap M 256, dispatch_timeout_ms). A node created with a runtime config takes
+ * its [hyper.dispatch]; otherwise the defaults. dispatch_timeout_ms is accepted but not
+ * enforced: a C handler cannot be preempted (docs/DIFFERENCES.md). Before start (as for
+ * set_conflict_keys); ACTR_EINVAL when budget is not 1..1024 or queue_cap not budget..2^24.
+ */
+ACTR_API void actr_dispatch_concurrency_init(actr_dispatch_concurrency_t *dc);
+ACTR_API int actr_node_set_dispatch_concurrency(actr_node_t *node,
+                                               const actr_dispatch_concurrency_t *dc,
+                                               actr_error_t *err);
 
 /*
  * Whether the running node's entries go through the conflict-key scheduler: enabled, at least

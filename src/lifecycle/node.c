@@ -80,7 +80,9 @@ int actr_node_new(actr_hyper_t *hyper, const actr_runtime_config_t *config, actr
     n->hyper = hyper;
     n->config = config;
     n->ref.node = n;
-    actr_dispatch_options_init(&n->dispatch);
+    actr_dispatch_concurrency_init(&n->dispatch);
+    if (config && config->has_hyper)
+        n->dispatch = config->hyper.dispatch; /* [hyper.dispatch], range-checked by the parser */
     pthread_mutex_init(&n->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -369,25 +371,25 @@ int actr_node_set_conflict_keys(actr_node_t *node, const actr_conflict_decl_t *d
     return 0;
 }
 
-void actr_dispatch_options_init(actr_dispatch_options_t *opts)
+void actr_dispatch_concurrency_init(actr_dispatch_concurrency_t *dc)
 {
-    if (!opts)
+    if (!dc)
         return;
-    *opts = (actr_dispatch_options_t){true, ACTR_SCHED_DEFAULT_BUDGET, ACTR_SCHED_DEFAULT_QUEUE_CAP,
-                                      0};
+    *dc = (actr_dispatch_concurrency_t){true, ACTR_SCHED_DEFAULT_BUDGET,
+                                        ACTR_SCHED_DEFAULT_QUEUE_CAP, 0};
 }
 
-int actr_node_set_dispatch_options(actr_node_t *node, const actr_dispatch_options_t *opts,
-                                   actr_error_t *err)
+int actr_node_set_dispatch_concurrency(actr_node_t *node, const actr_dispatch_concurrency_t *opts,
+                                       actr_error_t *err)
 {
     if (!node || !opts)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node and opts are required");
     if (!before_start(node))
-        return wrong_state(node, "set_dispatch_options", "init, attached or registered", err);
+        return wrong_state(node, "set_dispatch_concurrency", "init, attached or registered", err);
     if (opts->budget < 1 || opts->budget > ACTR_ACTOR_MAX_BUDGET ||
         opts->queue_cap < opts->budget || opts->queue_cap > ACTR_SCHED_MAX_QUEUE_CAP)
         return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
-                              "dispatch options: budget must be 1..%u and queue_cap budget..%u "
+                              "dispatch concurrency: budget must be 1..%u and queue_cap budget..%u "
                               "(got %u, %u)", ACTR_ACTOR_MAX_BUDGET, ACTR_SCHED_MAX_QUEUE_CAP,
                               opts->budget, opts->queue_cap);
     node->dispatch = *opts;

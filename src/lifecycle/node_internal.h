@@ -45,7 +45,7 @@ struct actr_node {
     /* Conflict keys (owned, NULL: none) and concurrency settings: set before start, read by
      * start to decide whether the actor gets a scheduler (actor_sched.c). */
     struct actr_conflict_spec *conflict_spec;
-    actr_dispatch_options_t dispatch;
+    actr_dispatch_concurrency_t dispatch;
     /* Set by actr_node_attach(): what PACKAGE-mode registration sends (owned). */
     actr_remote_package_t *package;
     pthread_mutex_t lock;  /* state changes and waiting for STOPPED */

@@ -213,11 +213,11 @@ static actr_node_t *keyed_node(actr_hyper_t *h, const char *name, uint32_t budge
     actr_error_t err = {0};
     assert_int_equal(actr_node_set_conflict_keys(n, keys, 3, &err), 0);
     if (budget) {
-        actr_dispatch_options_t o;
-        actr_dispatch_options_init(&o);
+        actr_dispatch_concurrency_t o;
+        actr_dispatch_concurrency_init(&o);
         o.budget = budget;
         o.queue_cap = queue_cap;
-        assert_int_equal(actr_node_set_dispatch_options(n, &o, &err), 0);
+        assert_int_equal(actr_node_set_dispatch_concurrency(n, &o, &err), 0);
     }
     assert_int_equal(actr_node_start(n, ref, &err), 0);
     return n;
@@ -530,14 +530,14 @@ static void test_setters(void **state)
     actr_conflict_decl_t bad = {"test.Sched.Seq", ACTR_CONFLICT_PAYLOAD_FIELD, 0,
                                 ACTR_FIELD_UINT32, NULL};
     assert_int_equal(actr_node_set_conflict_keys(n, &bad, 1, &err), ACTR_EINVAL);
-    actr_dispatch_options_t o;
-    actr_dispatch_options_init(&o);
+    actr_dispatch_concurrency_t o;
+    actr_dispatch_concurrency_init(&o);
     assert_true(o.enabled);
     assert_int_equal(o.budget, 8);
     assert_int_equal(o.queue_cap, 256);
     o.queue_cap = 4;
     o.budget = 5;
-    assert_int_equal(actr_node_set_dispatch_options(n, &o, &err), ACTR_EINVAL);
+    assert_int_equal(actr_node_set_dispatch_concurrency(n, &o, &err), ACTR_EINVAL);
     /* Keys then cleared again (n = 0): the node starts serial. */
     assert_int_equal(actr_node_set_conflict_keys(n, keys, 3, &err), 0);
     assert_int_equal(actr_node_set_conflict_keys(n, NULL, 0, &err), 0);
@@ -549,9 +549,9 @@ static void test_setters(void **state)
     /* Disabled with keys: serial too. */
     n = rt_node_registered(h, "disabled", routes, NROUTES, NULL, NULL);
     assert_int_equal(actr_node_set_conflict_keys(n, keys, 3, &err), 0);
-    actr_dispatch_options_init(&o);
+    actr_dispatch_concurrency_init(&o);
     o.enabled = false;
-    assert_int_equal(actr_node_set_dispatch_options(n, &o, &err), 0);
+    assert_int_equal(actr_node_set_dispatch_concurrency(n, &o, &err), 0);
     assert_int_equal(actr_node_start(n, &ref, &err), 0);
     assert_false(actr_node_dispatch_engaged(n));
     actr_node_free(n);

@@ -87,8 +87,9 @@ typedef struct actr_actor {
     actr_actor_slot_t *slots;
     uint32_t nslots;
     _Atomic uint32_t jobs;      /* requests admitted and not done */
-    _Atomic int feeder_waiting; /* the feeder holds a barrier until jobs reaches 0 */
-    _Atomic int feed_signal;    /* wake-up for a stalled feeder (permit freed, or drained) */
+    uint32_t queue_cap;         /* M */
+    _Atomic uint32_t feed_below; /* a stalled feeder waits for jobs <= this (UINT32_MAX: no) */
+    _Atomic int feed_signal;    /* wake-up for a stalled feeder */
     actr_item_t *held;          /* feeder-owned: the item it could not place yet */
 } actr_actor_t;
 

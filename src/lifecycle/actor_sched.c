@@ -10,8 +10,9 @@
  * scheduler hands out and run it: distinct keys on several workers at once.
  *
  * Back-pressure: a submit never blocks the feeder (timeout 0). Without a permit the feeder
- * keeps the request (`held`), stops taking the inbox and sleeps until the scheduler's
- * on_space raises feed_signal; the inbox then fills and in-process senders wait for a place
+ * keeps the request (`held`), stops taking the inbox and sleeps until the admitted requests
+ * (`jobs`) fall to half the permits (hysteresis: waking it for every freed permit would cost
+ * a feeder turn per request); the inbox then fills and in-process senders wait for a place
  * up to their timeout, then get ACTR_EAGAIN, exactly as with a serial actor. A held barrier
  * waits the same way for the last admitted request (jobs == 0).
  */
@@ -48,9 +49,18 @@ static void signal_feeder(actr_actor_t *a)
         actr_workers_submit(a->workers, &a->runnable);
 }
 
-static void on_space(void *ud)
+#define NOT_WAITING UINT32_MAX
+
+/* Whether the feeder may go on: jobs <= below now. If not, the slot whose job brings jobs
+ * down to `below` wakes it (job_done); seq_cst on both sides, so one of them sees the other. */
+static bool feeder_may_go(actr_actor_t *a, uint32_t below)
 {
-    signal_feeder(ud);
+    atomic_store_explicit(&a->feed_below, below, memory_order_seq_cst);
+    atomic_store_explicit(&a->feed_signal, 0, memory_order_seq_cst);
+    if (atomic_load_explicit(&a->jobs, memory_order_seq_cst) > below)
+        return false;
+    atomic_store_explicit(&a->feed_below, NOT_WAITING, memory_order_relaxed);
+    return true;
 }
 
 /* Makes sure a slot will call next(): takes an idle one. When every slot is busy, each of
@@ -78,8 +88,7 @@ int actr_actor_engage(actr_actor_t *a, const actr_conflict_spec_t *spec, uint32_
     actr_sched_config_init(&cfg);
     cfg.budget = budget;
     cfg.queue_cap = queue_cap;
-    cfg.on_space = on_space;
-    cfg.on_space_ud = a;
+    a->queue_cap = queue_cap;
     a->slots = calloc(budget, sizeof *a->slots);
     if (!a->slots)
         return ACTR_ENOMEM;
@@ -98,7 +107,7 @@ int actr_actor_engage(actr_actor_t *a, const actr_conflict_spec_t *spec, uint32_
     a->nslots = budget;
     a->spec = spec;
     atomic_init(&a->jobs, 0);
-    atomic_init(&a->feeder_waiting, 0);
+    atomic_init(&a->feed_below, NOT_WAITING);
     atomic_init(&a->feed_signal, 0);
     a->held = NULL;
     return 0;
@@ -132,7 +141,6 @@ static int submit(actr_actor_t *a, actr_request_t *req)
     actr_conflict_key_t key;
     request_key(a, req, &key);
     e->serial = actr_conflict_key_is_serial(&key);
-    atomic_store_explicit(&a->feed_signal, 0, memory_order_seq_cst);
     bool runnable = false;
     /* Counted first: a slot may finish the job before submit() returns. */
     atomic_fetch_add_explicit(&a->jobs, 1, memory_order_seq_cst);
@@ -146,17 +154,6 @@ static int submit(actr_actor_t *a, actr_request_t *req)
     if (runnable)
         kick(a);
     return 0;
-}
-
-/* Whether a barrier may run now; if not, the feeder stalls until the last job signals. */
-static bool barrier_ready(actr_actor_t *a)
-{
-    atomic_store_explicit(&a->feeder_waiting, 1, memory_order_seq_cst);
-    atomic_store_explicit(&a->feed_signal, 0, memory_order_seq_cst);
-    if (atomic_load_explicit(&a->jobs, memory_order_seq_cst) != 0)
-        return false;
-    atomic_store_explicit(&a->feeder_waiting, 0, memory_order_relaxed);
-    return true;
 }
 
 actr_run_result_t actr_actor_feed(actr_actor_t *a, uint32_t batch)
@@ -178,12 +175,15 @@ actr_run_result_t actr_actor_feed(actr_actor_t *a, uint32_t batch)
                 continue;
             if (rc == ACTR_EAGAIN) {
                 a->held = it;
+                /* Wait for room for a good batch; a permit freed meanwhile: retry at once. */
+                if (feeder_may_go(a, a->queue_cap / 2))
+                    continue;
                 stalled = true;
                 break;
             }
             /* No memory for the job, or the scheduler is closed: run it as a barrier. */
         }
-        if (!barrier_ready(a)) {
+        if (!feeder_may_go(a, 0)) { /* a barrier waits for the last admitted request */
             a->held = it;
             stalled = true;
             break;
@@ -204,16 +204,18 @@ actr_run_result_t actr_actor_feed(actr_actor_t *a, uint32_t batch)
     return actr_actor_end_turn(a, stalled);
 }
 
-/* After a job: frees it, wakes a feeder waiting for the last one, lets another slot start. */
+/* After a job: frees it and wakes a feeder waiting for the last one. What done() made
+ * runnable is the calling slot's own next() (it loops, or returns MORE at the end of its
+ * batch): kicking another slot for it would only wake a worker to find nothing. */
 static void job_done(actr_actor_t *a, sched_entry_t *e)
 {
-    bool runnable = actr_sched_done(a->sched, &e->job);
+    (void)actr_sched_done(a->sched, &e->job);
     free(e);
-    if (atomic_fetch_sub_explicit(&a->jobs, 1, memory_order_seq_cst) == 1 &&
-        atomic_load_explicit(&a->feeder_waiting, memory_order_seq_cst))
+    uint32_t left = atomic_fetch_sub_explicit(&a->jobs, 1, memory_order_seq_cst) - 1;
+    uint32_t below = atomic_load_explicit(&a->feed_below, memory_order_seq_cst);
+    if (below != NOT_WAITING && left <= below &&
+        atomic_exchange_explicit(&a->feed_below, NOT_WAITING, memory_order_seq_cst) != NOT_WAITING)
         signal_feeder(a);
-    if (runnable)
-        kick(a);
 }
 
 static actr_run_result_t slot_run(actr_runnable_t *r, uint32_t batch)

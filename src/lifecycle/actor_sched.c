@@ -201,6 +201,11 @@ actr_run_result_t actr_actor_feed(actr_actor_t *a, uint32_t batch)
     }
     actr_inbox_release(&a->inbox, consumed);
     actr_actor_leave(outer);
+    if (a->held && !stalled) {
+        /* The batch ended right after a retry freed us to go on: the held item is work. */
+        atomic_fetch_sub_explicit(&a->in_run, 1, memory_order_release);
+        return ACTR_RUN_MORE;
+    }
     return actr_actor_end_turn(a, stalled);
 }
 

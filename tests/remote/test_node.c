@@ -10,7 +10,7 @@
  *   rt.Svc.Fail   always fails: EINVAL "rejected: <payload>" (wire 10005)
  *   rt.Svc.Slow   sleeps --sleep-ms (default 1000), counts (below), answers "slept <payload>"
  *   rt.Svc.Meet   waits (at most --sleep-ms) until --meet N Meet handlers have started, then answers
- *                 "Echo: <payload>" (else fails ETIMEDOUT "met alone"): only possible when N
+ *                 "Echo: <payload>" (else answers "met alone", not an echo): only possible when N
  *                 requests run at once. --conflict-field TAG declares Meet's conflict key as
  *                 the string payload field TAG (docs/DISPATCH.md), which engages the scheduler
  *   rt.Svc.Count  with --block-until FILE first waits (at most 60 s) until FILE exists, printing
@@ -166,7 +166,7 @@ static int h_meet(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t
     for (long waited = 0; __atomic_load_n(&g_meet_arrived, __ATOMIC_SEQ_CST) < g_opts.meet;
          waited++) {
         if (waited >= g_opts.sleep_ms)
-            return actr_error_set(err, ACTR_ETIMEDOUT, ACTR_KIND_TRANSIENT, 0, "met alone");
+            return actr_buf_copy("met alone", 9, resp);
         sleep_ms(1);
     }
     return reply_text(resp, err, "Echo: ", req);

@@ -191,17 +191,60 @@ static int on_stop(void *self, actr_ctx_t *ctx, actr_error_t *err)
     return 0;
 }
 
+/* ---- synchronous calls out of a keyed request (the deadlock check) ---- */
+
+static const actr_id_t *g_engaged_id, *g_back_id;
+
+/* Keyed: calls the serial node B, which calls back into this actor (Pong, another key). */
+static int relay(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                 actr_error_t *err)
+{
+    return actr_ctx_call(ctx, g_back_id, "test.Back.Bounce", req, RT_WAIT_MS, resp, err);
+}
+
+/* Keyed: a synchronous call to its own actor is refused even beside other keys. */
+static int selfcall(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                    actr_error_t *err)
+{
+    int rc = actr_ctx_call(ctx, NULL, "test.Sched.Pong", req, RT_WAIT_MS, resp, err);
+    return actr_buf_copy(&rc, sizeof rc, resp);
+}
+
+static int pong(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                actr_error_t *err)
+{
+    return actr_buf_copy("pong", 4, resp);
+}
+
+/* On the serial node B: back into the engaged actor, with a key of its own. */
+static int bounce(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                  actr_error_t *err)
+{
+    msg_t m;
+    int rc = actr_ctx_call(ctx, g_engaged_id, "test.Sched.Pong", mk(&m, 77, 0), RT_WAIT_MS, resp,
+                           err);
+    actr_buf_release(&m.buf);
+    return rc;
+}
+
 static const actr_route_t routes[] = {{"test.Sched.Seq", seq},
                                       {"test.Sched.Meet", meet},
                                       {"test.Sched.Hold", hold},
-                                      {"test.Sched.Alone", alone}};
+                                      {"test.Sched.Alone", alone},
+                                      {"test.Sched.Relay", relay},
+                                      {"test.Sched.Self", selfcall},
+                                      {"test.Sched.Pong", pong}};
 #define NROUTES (sizeof routes / sizeof routes[0])
 
 static const actr_conflict_decl_t keys[] = {
     {"test.Sched.Seq", ACTR_CONFLICT_PAYLOAD_FIELD, 1, ACTR_FIELD_UINT32, NULL},
     {"test.Sched.Meet", ACTR_CONFLICT_PAYLOAD_FIELD, 1, ACTR_FIELD_UINT32, NULL},
     {"test.Sched.Hold", ACTR_CONFLICT_PAYLOAD_FIELD, 1, ACTR_FIELD_UINT32, NULL},
+    {"test.Sched.Relay", ACTR_CONFLICT_PAYLOAD_FIELD, 1, ACTR_FIELD_UINT32, "calls"},
+    {"test.Sched.Self", ACTR_CONFLICT_PAYLOAD_FIELD, 1, ACTR_FIELD_UINT32, "calls"},
+    {"test.Sched.Pong", ACTR_CONFLICT_PAYLOAD_FIELD, 1, ACTR_FIELD_UINT32, "calls"},
 };
+#define NKEYS (sizeof keys / sizeof keys[0])
 
 static const actr_workload_vtable_t stop_hook = {.on_stop = on_stop};
 
@@ -211,7 +254,7 @@ static actr_node_t *keyed_node(actr_hyper_t *h, const char *name, uint32_t budge
 {
     actr_node_t *n = rt_node_registered(h, name, routes, NROUTES, &stop_hook, NULL);
     actr_error_t err = {0};
-    assert_int_equal(actr_node_set_conflict_keys(n, keys, 3, &err), 0);
+    assert_int_equal(actr_node_set_conflict_keys(n, keys, NKEYS, &err), 0);
     if (budget) {
         actr_dispatch_concurrency_t o;
         actr_dispatch_concurrency_init(&o);
@@ -517,6 +560,43 @@ static void test_shutdown_drains(void **state)
     rt_gate_destroy(&g_gate);
 }
 
+/* A keyed request blocked in a call does not block its actor: a call back into it with
+ * another key is served (a serial actor would refuse it as a deadlock); a call to itself is
+ * still refused. */
+static void test_call_back_into_engaged_actor(void **state)
+{
+    (void)state;
+    reset();
+    actr_hyper_t *h = hyper(2, 0);
+    actr_ref_t *ref, *bref;
+    actr_node_t *a = keyed_node(h, "relay", 0, 0, &ref);
+    static const actr_route_t back[] = {{"test.Back.Bounce", bounce}};
+    actr_node_t *b = rt_node(h, "back", back, 1, NULL, NULL, &bref);
+    g_engaged_id = actr_node_id(a);
+    g_back_id = actr_node_id(b);
+    actr_error_t err = {0};
+    msg_t m;
+    actr_buf_t resp;
+    int rc = actr_ref_call(ref, NULL, "test.Sched.Relay", mk(&m, 1, 0), RT_WAIT_MS, &resp, &err);
+    actr_buf_release(&m.buf);
+    assert_int_equal(rc, 0);
+    assert_int_equal(resp.len, 4);
+    assert_memory_equal(resp.data, "pong", 4);
+    actr_buf_release(&resp);
+    rc = actr_ref_call(ref, NULL, "test.Sched.Self", mk(&m, 2, 0), RT_WAIT_MS, &resp, &err);
+    actr_buf_release(&m.buf);
+    assert_int_equal(rc, 0);
+    int inner;
+    assert_int_equal(resp.len, sizeof inner);
+    memcpy(&inner, resp.data, sizeof inner);
+    assert_int_equal(inner, ACTR_ESTATE);
+    actr_buf_release(&resp);
+    actr_node_free(b);
+    actr_node_free(a);
+    actr_hyper_free(h);
+    rt_gate_destroy(&g_gate);
+}
+
 /* ---- the setters ---- */
 
 static void test_setters(void **state)
@@ -539,16 +619,16 @@ static void test_setters(void **state)
     o.budget = 5;
     assert_int_equal(actr_node_set_dispatch_concurrency(n, &o, &err), ACTR_EINVAL);
     /* Keys then cleared again (n = 0): the node starts serial. */
-    assert_int_equal(actr_node_set_conflict_keys(n, keys, 3, &err), 0);
+    assert_int_equal(actr_node_set_conflict_keys(n, keys, NKEYS, &err), 0);
     assert_int_equal(actr_node_set_conflict_keys(n, NULL, 0, &err), 0);
     actr_ref_t *ref;
     assert_int_equal(actr_node_start(n, &ref, &err), 0);
     assert_false(actr_node_dispatch_engaged(n));
-    assert_int_equal(actr_node_set_conflict_keys(n, keys, 3, &err), ACTR_ESTATE);
+    assert_int_equal(actr_node_set_conflict_keys(n, keys, NKEYS, &err), ACTR_ESTATE);
     actr_node_free(n);
     /* Disabled with keys: serial too. */
     n = rt_node_registered(h, "disabled", routes, NROUTES, NULL, NULL);
-    assert_int_equal(actr_node_set_conflict_keys(n, keys, 3, &err), 0);
+    assert_int_equal(actr_node_set_conflict_keys(n, keys, NKEYS, &err), 0);
     actr_dispatch_concurrency_init(&o);
     o.enabled = false;
     assert_int_equal(actr_node_set_dispatch_concurrency(n, &o, &err), 0);
@@ -570,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_unreadable_key_is_barrier),
         cmocka_unit_test(test_queue_cap_backpressure),
         cmocka_unit_test(test_shutdown_drains),
+        cmocka_unit_test(test_call_back_into_engaged_actor),
         cmocka_unit_test(test_setters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

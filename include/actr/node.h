@@ -188,7 +188,8 @@ typedef struct actr_conflict_decl {
 
 /*
  * Declares the conflict keys of the node's methods (copied), replacing earlier declarations;
- * n 0 removes them. Before start: INIT, ATTACHED or REGISTERED (ACTR_ESTATE otherwise).
+ * n 0 removes them. Linked workloads only: an attached package runs serial whatever is
+ * declared (its engine instance is not thread-safe; a warning is logged at start). Before start: INIT, ATTACHED or REGISTERED (ACTR_ESTATE otherwise).
  * Returns 0, ACTR_EINVAL (a bad declaration: err names it), ACTR_EEXIST (a route key declared
  * twice: the reference's DuplicateRoute) or ACTR_ENOMEM; on error nothing changes.
  */

@@ -215,7 +215,14 @@ int actr_node_start(actr_node_t *node, actr_ref_t **ref, actr_error_t *err)
                              h->opts.hook_queue_capacity);
     if (rc != 0)
         return actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "start: cannot create the inbox");
-    if (actr_dispatch_engaged(node->dispatch.enabled, node->conflict_spec) &&
+    bool engage = actr_dispatch_engaged(node->dispatch.enabled, node->conflict_spec);
+    if (engage && node->package) {
+        /* A package's engine instance (dynclib, WASM store) is not safe for entries on
+         * several threads: it stays serial (the reference's dynclib runner is serial too). */
+        actr_log(ACTR_LOG_WARN, "runtime", "conflict keys ignored: packaged actors run serial");
+        engage = false;
+    }
+    if (engage &&
         (rc = actr_actor_engage(&node->actor, node->conflict_spec, node->dispatch.budget,
                                 node->dispatch.queue_cap)) != 0) {
         actr_actor_destroy(&node->actor);

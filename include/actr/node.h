@@ -159,6 +159,85 @@ ACTR_API int actr_node_network_event(actr_node_t *node, actr_network_event_kind_
  */
 ACTR_API void actr_node_free(actr_node_t *node);
 
+/* ---- conflict-key dispatch (spec: runtime.md §8; docs/DISPATCH.md) ----
+ *
+ * By default an actor runs its entries one at a time. Declaring conflict keys lets requests
+ * of the declared methods run concurrently, on several worker threads at once, whenever their
+ * keys differ (the reference's `.with_conflict_keys(spec)`): same key = one at a time in
+ * arrival order; undeclared methods, and requests whose key cannot be read, are global
+ * barriers that run alone. Handlers of declared methods must therefore be thread-safe.
+ *
+ *   actr_conflict_decl_t keys[] = {
+ *       {"bank.Accounts.Deposit", ACTR_CONFLICT_PAYLOAD_FIELD, 1, ACTR_FIELD_STRING, "account"},
+ *       {"bank.Accounts.Withdraw", ACTR_CONFLICT_PAYLOAD_FIELD, 1, ACTR_FIELD_STRING, "account"},
+ *       {"bank.Accounts.Audit", ACTR_CONFLICT_SENDER, 0, 0, NULL},
+ *   };
+ *   actr_node_set_conflict_keys(node, keys, 3, &err);   // before actr_node_start()
+ */
+
+/* Where a method's key comes from. */
+typedef enum actr_conflict_source {
+    ACTR_CONFLICT_SENDER = 1,        /* the caller's ActrId string (none: one shared lane) */
+    ACTR_CONFLICT_PAYLOAD_FIELD = 2, /* a top-level field of the protobuf request payload */
+} actr_conflict_source_t;
+
+/* Declared protobuf scalar type of a payload key field (floats and messages unsupported). */
+typedef enum actr_conflict_field_kind {
+    ACTR_FIELD_BOOL = 1,
+    ACTR_FIELD_INT32,
+    ACTR_FIELD_INT64,
+    ACTR_FIELD_UINT32,
+    ACTR_FIELD_UINT64,
+    ACTR_FIELD_SINT32,
+    ACTR_FIELD_SINT64,
+    ACTR_FIELD_FIXED32,
+    ACTR_FIELD_FIXED64,
+    ACTR_FIELD_SFIXED32,
+    ACTR_FIELD_SFIXED64,
+    ACTR_FIELD_ENUM,
+    ACTR_FIELD_STRING, /* UTF-8, <= 4 KiB (else the request is a barrier) */
+    ACTR_FIELD_BYTES,  /* <= 4 KiB */
+} actr_conflict_field_kind_t;
+
+/* The key of one method. */
+typedef struct actr_conflict_decl {
+    const char *route_key;                 /* "package.Service.Method" */
+    actr_conflict_source_t source;
+    uint32_t field_tag;                    /* PAYLOAD_FIELD: field number 1 .. 2^29-1 */
+    actr_conflict_field_kind_t field_kind; /* PAYLOAD_FIELD: its declared type */
+    /* NULL: the method's own key space; a name: methods naming the same domain share keys
+     * (equal values across them run one at a time). */
+    const char *domain;
+} actr_conflict_decl_t;
+
+/*
+ * Declares the conflict keys of the node's methods (copied), replacing earlier declarations;
+ * n 0 removes them. Linked workloads only: an attached package runs serial whatever is
+ * declared (its engine instance is not thread-safe; a warning is logged at start). Before start: INIT, ATTACHED or REGISTERED (ACTR_ESTATE otherwise).
+ * Returns 0, ACTR_EINVAL (a bad declaration: err names it), ACTR_EEXIST (a route key declared
+ * twice: the reference's DuplicateRoute) or ACTR_ENOMEM; on error nothing changes.
+ */
+ACTR_API int actr_node_set_conflict_keys(actr_node_t *node, const actr_conflict_decl_t *decls,
+                                         size_t n, actr_error_t *err);
+
+/*
+ * Concurrency settings of the node's dispatch (actr_dispatch_concurrency_t, config.h: enabled,
+ * budget C 8, queue_cap M 256, dispatch_timeout_ms). A node created with a runtime config takes
+ * its [hyper.dispatch]; otherwise the defaults. dispatch_timeout_ms is accepted but not
+ * enforced: a C handler cannot be preempted (docs/DIFFERENCES.md). Before start (as for
+ * set_conflict_keys); ACTR_EINVAL when budget is not 1..1024 or queue_cap not budget..2^24.
+ */
+ACTR_API void actr_dispatch_concurrency_init(actr_dispatch_concurrency_t *dc);
+ACTR_API int actr_node_set_dispatch_concurrency(actr_node_t *node,
+                                               const actr_dispatch_concurrency_t *dc,
+                                               actr_error_t *err);
+
+/*
+ * Whether the running node's entries go through the conflict-key scheduler: enabled, at least
+ * one key declared, and ACTR_DISPATCH_SERIAL (1|true|TRUE|yes) not set when it started.
+ */
+ACTR_API bool actr_node_dispatch_engaged(const actr_node_t *node);
+
 ACTR_END_DECLS
 
 #endif /* ACTR_NODE_H */

@@ -37,6 +37,9 @@ typedef enum item_outcome {
 } item_outcome_t;
 
 static _Thread_local actr_actor_t *tl_current;
+/* The entry running on this thread runs beside other entries of tl_current (engaged actor,
+ * scoped key): it must not touch the actor's serial context. */
+static _Thread_local bool tl_concurrent;
 
 /*
  * Releases a turn defers: consecutive tells usually share their payload buffer and caller, and
@@ -118,6 +121,7 @@ int actr_actor_init(actr_actor_t *a, struct actr_node *node, actr_workers_t *wor
 
 void actr_actor_destroy(actr_actor_t *a)
 {
+    actr_actor_sched_destroy(a);
     pthread_mutex_destroy(&a->out_lock);
     actr_inbox_destroy(&a->inbox);
 }
@@ -125,6 +129,25 @@ void actr_actor_destroy(actr_actor_t *a)
 actr_actor_t *actr_actor_current(void)
 {
     return tl_current;
+}
+
+bool actr_actor_serial_entry(const actr_actor_t *a)
+{
+    return tl_current == a && !tl_concurrent;
+}
+
+actr_actor_tls_t actr_actor_enter(actr_actor_t *a, bool concurrent)
+{
+    actr_actor_tls_t saved = {tl_current, tl_concurrent};
+    tl_current = a;
+    tl_concurrent = concurrent;
+    return saved;
+}
+
+void actr_actor_leave(actr_actor_tls_t saved)
+{
+    tl_current = saved.current;
+    tl_concurrent = saved.concurrent;
 }
 
 static void schedule(actr_actor_t *a)
@@ -312,8 +335,12 @@ static item_outcome_t run_stop(actr_actor_t *a)
     return ITEM_DONE;
 }
 
-/* Conflict-key scheduling would hook in here: a request item would be submitted to the actor's
- * scheduler (dispatch/scheduler.h) and run when actr_sched_next() hands it out. */
+void actr_actor_run_request(actr_actor_t *a, actr_request_t *req)
+{
+    run_request(a, req);
+}
+
+/* Serial actors run every item here; engaged ones only their barriers (actor_sched.c). */
 static item_outcome_t run_item(actr_actor_t *a, actr_item_t *it)
 {
     switch ((actr_item_kind_t)it->kind) {
@@ -335,9 +362,59 @@ static item_outcome_t run_item(actr_actor_t *a, actr_item_t *it)
     return ITEM_DONE;
 }
 
+bool actr_actor_run_barrier(actr_actor_t *a, actr_item_t *it)
+{
+    item_outcome_t out = run_item(a, it);
+    actr_actor_flush_outbox(a);
+    return out == ITEM_YIELD;
+}
+
 static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch)
 {
-    return actor_turn(ACTOR_OF(r), batch, true);
+    actr_actor_t *a = ACTOR_OF(r);
+    /* One predictable branch: serial actors pay nothing else for the scheduler. */
+    if (a->sched)
+        return actr_actor_feed(a, batch);
+    return actor_turn(a, batch, true);
+}
+
+/* Gives the actor up (the caller owns `scheduled` and found no work it can do now).
+ * Returns IDLE when released, MORE when it had to take the actor back. */
+static actr_run_result_t release_actor(actr_actor_t *a, bool stalled)
+{
+    if (stalled) {
+        /* The feeder waits for feed_signal, not for the inbox: whoever raises the signal
+         * after our release finds scheduled == 0 and submits us; one raised before it is
+         * seen here (seq_cst on both sides). */
+        atomic_store_explicit(&a->scheduled, 0, memory_order_seq_cst);
+        int expect = 0;
+        if (atomic_exchange_explicit(&a->feed_signal, 0, memory_order_seq_cst) &&
+            atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1,
+                                                    memory_order_seq_cst, memory_order_relaxed))
+            return ACTR_RUN_MORE;
+        return ACTR_RUN_IDLE;
+    }
+    /* Release, then compare the tail with the head we leave (another worker may own the
+     * consumer side from now on, so nothing else is read). A producer whose push we do not
+     * see finds scheduled == 0 after it and submits us itself (seq_cst on both sides); a
+     * push we do see, even one still linking, makes us take the actor back. */
+    const actr_inbox_item_t *mark = actr_inbox_mark(&a->inbox);
+    atomic_store_explicit(&a->scheduled, 0, memory_order_seq_cst);
+    int expect = 0;
+    if (actr_inbox_tail(&a->inbox) == mark ||
+        !atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1, memory_order_seq_cst,
+                                                 memory_order_relaxed))
+        return ACTR_RUN_IDLE;
+    return ACTR_RUN_MORE;
+}
+
+actr_run_result_t actr_actor_end_turn(actr_actor_t *a, bool stalled)
+{
+    actr_run_result_t res = ACTR_RUN_MORE;
+    if (stalled || !actr_inbox_ready(&a->inbox))
+        res = release_actor(a, stalled);
+    atomic_fetch_sub_explicit(&a->in_run, 1, memory_order_release);
+    return res;
 }
 
 /* One turn: up to `batch` items. linger: poll an empty inbox briefly first (pool turns only;
@@ -345,8 +422,7 @@ static actr_run_result_t actor_run(actr_runnable_t *r, uint32_t batch)
 static actr_run_result_t actor_turn(actr_actor_t *a, uint32_t batch, bool linger)
 {
     atomic_fetch_add_explicit(&a->in_run, 1, memory_order_relaxed);
-    actr_actor_t *outer = tl_current;
-    tl_current = a;
+    actr_actor_tls_t outer = actr_actor_enter(a, false);
     defer_t defer = {.nbuf = 0, .nnode = 0}, *outer_defer = tl_defer;
     tl_defer = &defer;
     uint32_t consumed = 0;
@@ -378,28 +454,19 @@ static actr_run_result_t actor_turn(actr_actor_t *a, uint32_t batch, bool linger
     actr_inbox_release(&a->inbox, consumed);
     tl_defer = outer_defer;
     defer_flush(&defer);
-    tl_current = outer;
-    actr_run_result_t res = ACTR_RUN_MORE;
-    if (!actr_inbox_ready(&a->inbox)) {
-        /* Release, then compare the tail with the head we leave (another worker may own the
-         * consumer side from now on, so nothing else is read). A producer whose push we do not
-         * see finds scheduled == 0 after it and submits us itself (seq_cst on both sides); a
-         * push we do see, even one still linking, makes us take the actor back. */
-        const actr_inbox_item_t *mark = actr_inbox_mark(&a->inbox);
-        atomic_store_explicit(&a->scheduled, 0, memory_order_seq_cst);
-        int expect = 0;
-        if (actr_inbox_tail(&a->inbox) == mark ||
-            !atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1,
-                                                     memory_order_seq_cst, memory_order_relaxed))
-            res = ACTR_RUN_IDLE;
-    }
-    /* A counter, not a flag: the next owner may already be inside run() on another worker. */
-    atomic_fetch_sub_explicit(&a->in_run, 1, memory_order_release);
-    return res;
+    actr_actor_leave(outer);
+    /* in_run is a counter, not a flag: the next owner may already be inside run() on another
+     * worker. */
+    return actr_actor_end_turn(a, false);
 }
 
 bool actr_actor_push_inline(actr_actor_t *a, actr_request_t *req)
 {
+    if (a->sched) {
+        /* An engaged callee's turn only feeds its scheduler: nothing to gain here. */
+        actr_actor_push(a, &req->item);
+        return false;
+    }
     actr_inbox_push(&a->inbox, &req->item.link);
     int expect = 0;
     if (atomic_load_explicit(&a->scheduled, memory_order_seq_cst) ||
@@ -462,10 +529,21 @@ void actr_actor_drain(actr_actor_t *a)
         struct timespec ts = {0, 100000};
         nanosleep(&ts, NULL);
     }
+    actr_actor_sched_drain(a); /* engaged: no slot runs or is queued any more */
     while (atomic_load_explicit(&a->in_run, memory_order_acquire))
         sched_yield();
     a->stopped = true;
     actr_item_t *it;
+    if (a->held) { /* an engaged feeder's item that never found its place: first in line */
+        it = a->held;
+        a->held = NULL;
+        if (it->kind == ACTR_ITEM_REQUEST)
+            run_request(a, REQ_OF(it, item));
+        else if (it->kind == ACTR_ITEM_HOOK)
+            actr_hooks_run(a, it);
+        else if (it->kind == ACTR_ITEM_COMPLETION)
+            run_completion(a, actr_request_of_done_item(it));
+    }
     while ((it = (actr_item_t *)actr_inbox_pop(&a->inbox)) != NULL) {
         if (it->kind == ACTR_ITEM_REQUEST)
             run_request(a, REQ_OF(it, item)); /* stopped: fails calls with ACTR_ECLOSED */
@@ -481,6 +559,11 @@ bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target)
 {
     if (target == self)
         return false;
+    /* An engaged actor's request running beside others does not block its actor: the
+     * scheduler keeps serving other keys, so the actor is not marked as waiting. A cycle
+     * through it (the target calling back with the same key, a barrier, or with every slot
+     * taken) is then not refused up front: the call deadlines end it (docs/DISPATCH.md). */
+    bool mark = !(tl_concurrent && tl_current == self);
     /* Under the wait lock every actor on the chain is alive: each one is referenced by the
      * waiter before it (see struct actr_hyper.wait_lock), the first one by our caller. */
     pthread_mutex_t *lock = &self->node->hyper->wait_lock;
@@ -491,7 +574,7 @@ bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target)
         p = p->waiting_on;
         cycle = p == self;
     }
-    if (!cycle)
+    if (!cycle && mark)
         self->waiting_on = target;
     pthread_mutex_unlock(lock);
     return !cycle;
@@ -499,6 +582,8 @@ bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target)
 
 void actr_actor_wait_end(actr_actor_t *self)
 {
+    if (tl_concurrent && tl_current == self)
+        return; /* never marked */
     pthread_mutex_t *lock = &self->node->hyper->wait_lock;
     pthread_mutex_lock(lock);
     self->waiting_on = NULL;

@@ -7,9 +7,13 @@
  * inbox empty clears it and re-checks the inbox (seq_cst on both sides, so either the producer
  * sees 0 or the worker sees the item). Hence one worker at a time: the actor is serial.
  *
- * Conflict-key scheduling (src/dispatch/scheduler.h) is not wired in yet: every actor runs
- * serial. The hook point is actor.c:run_item(), where a request would be submitted to the
- * actor's scheduler instead of dispatched inline, and run() would pull with actr_sched_next().
+ * Conflict-key scheduling (actor_sched.c, docs/DISPATCH.md "Engaged actors"): an actor with
+ * declared keys gets a scheduler (dispatch/scheduler.h). Its turn then becomes a FEEDER: it
+ * still takes the inbox in order, one worker at a time, but submits each request to the
+ * scheduler, and `nslots` SLOT runnables pull admitted requests and run them, on several
+ * workers at once for distinct keys. Everything else (lifecycle, hooks, completions, the stop
+ * barrier) the feeder runs itself, only once every admitted request is done: a barrier.
+ * Without keys none of this exists and the serial path below is unchanged.
  */
 #ifndef ACTR_LIFECYCLE_ACTOR_H
 #define ACTR_LIFECYCLE_ACTOR_H
@@ -25,6 +29,18 @@
 #include "lifecycle/workers.h"
 
 struct actr_node;
+struct actr_sched;
+struct actr_conflict_spec;
+
+/* Highest budget (C) of an engaged actor: one slot runnable per unit. */
+#define ACTR_ACTOR_MAX_BUDGET 1024
+
+/* A worker's place in an engaged actor: runs admitted requests (actor_sched.c). */
+typedef struct actr_actor_slot {
+    actr_runnable_t runnable;
+    _Atomic int busy; /* in the run queue or running (the slot's own scheduled flag) */
+    struct actr_actor *actor;
+} actr_actor_slot_t;
 
 /*
  * Tells an actor's entry sends, waiting to be published: consecutive tells to one target are
@@ -65,6 +81,16 @@ typedef struct actr_actor {
     /* Consumer-owned (the serial context). */
     actr_outbox_t outbox;
     bool stopped; /* on_stop has run: entries are no longer called */
+    /* Conflict-key scheduling (actor_sched.c); sched NULL: the serial actor. */
+    struct actr_sched *sched;
+    const struct actr_conflict_spec *spec; /* the node's, outlives the actor's entries */
+    actr_actor_slot_t *slots;
+    uint32_t nslots;
+    _Atomic uint32_t jobs;      /* requests admitted and not done */
+    uint32_t queue_cap;         /* M */
+    _Atomic uint32_t feed_below; /* a stalled feeder waits for jobs <= this (UINT32_MAX: no) */
+    _Atomic int feed_signal;    /* wake-up for a stalled feeder */
+    actr_item_t *held;          /* feeder-owned: the item it could not place yet */
 } actr_actor_t;
 
 /* What a workload entry sees. Lives on the worker's stack for one entry. */
@@ -135,5 +161,42 @@ void actr_actor_push_chain(actr_actor_t *a, actr_inbox_item_t *first, actr_inbox
 /* Outstanding async calls of this actor: add (false when stop has begun) and remove. */
 bool actr_actor_track(actr_actor_t *a, actr_request_t *req);
 void actr_actor_untrack(actr_actor_t *a, actr_request_t *req);
+
+/*
+ * Engages the conflict-key scheduler (after actr_actor_init, before the first push): budget C
+ * slots, queue_cap M permits. spec is borrowed. Returns 0, ACTR_EINVAL or ACTR_ENOMEM.
+ */
+int actr_actor_engage(actr_actor_t *a, const struct actr_conflict_spec *spec, uint32_t budget,
+                      uint32_t queue_cap);
+
+/*
+ * Whether the calling thread runs an entry of `a` that owns a's serial context (its outbox,
+ * its target cache, its reference credits): any entry of a serial actor, and the barriers and
+ * Serial-key requests of an engaged one, but not a request running beside others.
+ */
+bool actr_actor_serial_entry(const actr_actor_t *a);
+
+/* ---- between actor.c and actor_sched.c ---- */
+
+/* The engaged actor's turn: feeds the scheduler (actor_sched.c). */
+actr_run_result_t actr_actor_feed(actr_actor_t *a, uint32_t batch);
+/* Runs one request entry (any thread that may run it). */
+void actr_actor_run_request(actr_actor_t *a, actr_request_t *req);
+/* Runs a non-request item on the serial context; true: the turn must end (stop yielded). */
+bool actr_actor_run_barrier(actr_actor_t *a, actr_item_t *it);
+/* Makes the calling thread run entries of a (concurrent: beside other entries of a); returns
+ * what actr_actor_leave() restores. */
+typedef struct actr_actor_tls {
+    actr_actor_t *current;
+    bool concurrent;
+} actr_actor_tls_t;
+actr_actor_tls_t actr_actor_enter(actr_actor_t *a, bool concurrent);
+void actr_actor_leave(actr_actor_tls_t saved);
+/* End of a feeder turn: gives `scheduled` up unless more work (or a wake-up while stalled)
+ * is there. stalled: the feeder holds an item and waits for feed_signal. */
+actr_run_result_t actr_actor_end_turn(actr_actor_t *a, bool stalled);
+/* Engaged: waits until no slot runs or is queued, then frees the scheduler's leftovers. */
+void actr_actor_sched_drain(actr_actor_t *a);
+void actr_actor_sched_destroy(actr_actor_t *a);
 
 #endif /* ACTR_LIFECYCLE_ACTOR_H */

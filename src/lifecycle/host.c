@@ -47,6 +47,13 @@ static void target_release(target_t *t)
     t->owned = false;
 }
 
+/* Sent by an entry owning from's serial context (not one of an engaged actor's requests
+ * running beside others, actor.h): only then may the node's caches be used without a lock. */
+static bool serial_entry(const actr_send_t *s)
+{
+    return s->from_entry && actr_actor_serial_entry(&s->from->actor);
+}
+
 /*
  * The sending actor's one-entry cache of its last target (entries of one actor are serial, so
  * no lock). Only running nodes are served from it: a stopped one may have been freed and its id
@@ -54,7 +61,7 @@ static void target_release(target_t *t)
  */
 static struct actr_node *cached_target(const actr_send_t *s)
 {
-    struct actr_node *c = s->from_entry ? s->from->last_target : NULL;
+    struct actr_node *c = serial_entry(s) ? s->from->last_target : NULL;
     if (!c || !actr_node_accepting(c) || !actr_id_equal(&c->id, s->target))
         return NULL;
     actr_node_retain(c);
@@ -63,7 +70,7 @@ static struct actr_node *cached_target(const actr_send_t *s)
 
 static void remember_target(const actr_send_t *s, struct actr_node *n)
 {
-    if (!s->from_entry || s->from->last_target == n)
+    if (!serial_entry(s) || s->from->last_target == n)
         return;
     actr_node_retain(n);
     if (s->from->last_target)
@@ -110,10 +117,10 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
     }
     /* The reference's shell calls to its own workload carry no caller; everything an actor
      * sends, and what a ref sends to another node, carries the sender's id. */
-    if (s->from_entry) {
+    if (serial_entry(s)) {
         actr_node_retain_from_entry(from);
         t->caller = from;
-    } else if (!self) {
+    } else if (s->from_entry || !self) {
         actr_node_retain(from);
         t->caller = from;
     }
@@ -225,7 +232,7 @@ int actr_host_tell(const actr_send_t *s, actr_error_t *err)
         return remote_tell(s, len, err);
     if (rc != 0)
         return rc;
-    if (s->from_entry && actr_actor_current() == &s->from->actor) {
+    if (serial_entry(s)) {
         rc = outbox_tell(s, &t, len, err);
         target_release(&t);
         return rc;

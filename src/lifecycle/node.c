@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "actr/log.h"
+#include "dispatch/conflict_key.h"
+#include "dispatch/scheduler.h"
 #include "lifecycle/directory.h"
 #include "lifecycle/node_internal.h"
 
@@ -78,6 +80,9 @@ int actr_node_new(actr_hyper_t *hyper, const actr_runtime_config_t *config, actr
     n->hyper = hyper;
     n->config = config;
     n->ref.node = n;
+    actr_dispatch_concurrency_init(&n->dispatch);
+    if (config && config->has_hyper)
+        n->dispatch = config->hyper.dispatch; /* [hyper.dispatch], range-checked by the parser */
     pthread_mutex_init(&n->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -210,6 +215,20 @@ int actr_node_start(actr_node_t *node, actr_ref_t **ref, actr_error_t *err)
                              h->opts.hook_queue_capacity);
     if (rc != 0)
         return actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "start: cannot create the inbox");
+    bool engage = actr_dispatch_engaged(node->dispatch.enabled, node->conflict_spec);
+    if (engage && node->package) {
+        /* A package's engine instance (dynclib, WASM store) is not safe for entries on
+         * several threads: it stays serial (the reference's dynclib runner is serial too). */
+        actr_log(ACTR_LOG_WARN, "runtime", "conflict keys ignored: packaged actors run serial");
+        engage = false;
+    }
+    if (engage &&
+        (rc = actr_actor_engage(&node->actor, node->conflict_spec, node->dispatch.budget,
+                                node->dispatch.queue_cap)) != 0) {
+        actr_actor_destroy(&node->actor);
+        return actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0,
+                              "start: cannot create the dispatch scheduler");
+    }
     atomic_store_explicit(&node->actor_ready, true, memory_order_release);
     char id[ACTR_ID_STR_SIZE];
     if (actr_id_format(&node->id, id, sizeof id, NULL) != 0)
@@ -293,6 +312,10 @@ void actr_node_free(actr_node_t *node)
         atomic_fetch_sub_explicit(&node->refs, credits, memory_order_relaxed);
     if (node->linked)
         actr_workload_destroy(&node->workload);
+    /* The actor (if engaged) keeps a pointer to the spec until its last reference goes: it
+     * is only read by the feeder, which has stopped for good after actr_actor_drain(). */
+    actr_conflict_spec_free(node->conflict_spec);
+    node->conflict_spec = NULL;
     actr_hyper_t *h = node->hyper;
     pthread_mutex_lock(&h->nodes_lock);
     if (node->prev)
@@ -303,4 +326,84 @@ void actr_node_free(actr_node_t *node)
         node->next->prev = node->prev;
     pthread_mutex_unlock(&h->nodes_lock);
     actr_node_release(node);
+}
+
+/* ---- conflict-key dispatch settings ---- */
+
+/* The public field kinds are the scanner's, value for value. */
+_Static_assert((int)ACTR_FIELD_BOOL == (int)ACTR_CK_BOOL &&
+                   (int)ACTR_FIELD_ENUM == (int)ACTR_CK_ENUM &&
+                   (int)ACTR_FIELD_STRING == (int)ACTR_CK_STRING &&
+                   (int)ACTR_FIELD_BYTES == (int)ACTR_CK_BYTES,
+               "actr_conflict_field_kind_t must match actr_ck_field_kind_t");
+
+static bool before_start(const actr_node_t *node)
+{
+    actr_node_state_t st = state_of(node);
+    return st <= ACTR_NODE_REGISTERED && !atomic_load(&node->actor_ready);
+}
+
+int actr_node_set_conflict_keys(actr_node_t *node, const actr_conflict_decl_t *decls, size_t n,
+                                actr_error_t *err)
+{
+    if (!node || (n && !decls))
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
+                              "node and declarations are required");
+    if (!before_start(node))
+        return wrong_state(node, "set_conflict_keys", "init, attached or registered", err);
+    actr_conflict_spec_t *spec = NULL;
+    int rc = n ? actr_conflict_spec_new(&spec) : 0;
+    if (rc != 0)
+        return actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const actr_conflict_decl_t *d = &decls[i];
+        actr_ck_source_t src;
+        if (d->source == ACTR_CONFLICT_SENDER) {
+            src = ACTR_CK_SENDER;
+        } else if (d->source == ACTR_CONFLICT_PAYLOAD_FIELD) {
+            src = ACTR_CK_FIELD(d->field_tag, (actr_ck_field_kind_t)d->field_kind);
+        } else {
+            rc = actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
+                                "conflict key %zu: unknown source %d", i, (int)d->source);
+            break;
+        }
+        rc = actr_conflict_spec_add(spec, d->route_key, d->domain, src, err);
+    }
+    if (rc != 0) {
+        actr_conflict_spec_free(spec);
+        return rc;
+    }
+    actr_conflict_spec_free(node->conflict_spec);
+    node->conflict_spec = spec;
+    return 0;
+}
+
+void actr_dispatch_concurrency_init(actr_dispatch_concurrency_t *dc)
+{
+    if (!dc)
+        return;
+    *dc = (actr_dispatch_concurrency_t){true, ACTR_SCHED_DEFAULT_BUDGET,
+                                        ACTR_SCHED_DEFAULT_QUEUE_CAP, 0};
+}
+
+int actr_node_set_dispatch_concurrency(actr_node_t *node, const actr_dispatch_concurrency_t *opts,
+                                       actr_error_t *err)
+{
+    if (!node || !opts)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "node and opts are required");
+    if (!before_start(node))
+        return wrong_state(node, "set_dispatch_concurrency", "init, attached or registered", err);
+    if (opts->budget < 1 || opts->budget > ACTR_ACTOR_MAX_BUDGET ||
+        opts->queue_cap < opts->budget || opts->queue_cap > ACTR_SCHED_MAX_QUEUE_CAP)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
+                              "dispatch concurrency: budget must be 1..%u and queue_cap budget..%u "
+                              "(got %u, %u)", ACTR_ACTOR_MAX_BUDGET, ACTR_SCHED_MAX_QUEUE_CAP,
+                              opts->budget, opts->queue_cap);
+    node->dispatch = *opts;
+    return 0;
+}
+
+bool actr_node_dispatch_engaged(const actr_node_t *node)
+{
+    return node && atomic_load(&node->actor_ready) && node->actor.sched != NULL;
 }

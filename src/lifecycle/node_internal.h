@@ -42,6 +42,10 @@ struct actr_node {
     uint32_t ref_credits;
     /* The network side (AIS, signaling, WebSocket, mailbox): NULL for in-process nodes. */
     actr_remote_t *remote;
+    /* Conflict keys (owned, NULL: none) and concurrency settings: set before start, read by
+     * start to decide whether the actor gets a scheduler (actor_sched.c). */
+    struct actr_conflict_spec *conflict_spec;
+    actr_dispatch_concurrency_t dispatch;
     /* Set by actr_node_attach(): what PACKAGE-mode registration sends (owned). */
     actr_remote_package_t *package;
     pthread_mutex_t lock;  /* state changes and waiting for STOPPED */

@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "actr/acl.h"
 #include "actr/log.h"
@@ -27,6 +28,12 @@
 #define CONSUMER_BATCH 32
 #define CONSUMER_POLL_MS 200  /* only to notice a stop request; enqueue wakes the consumer */
 #define DELIVER_WAIT_MS 1000  /* inbox full: retry after this (the message stays in flight) */
+/* Messages taken from the mailbox and not finished (reply sent, row acked) at most: the
+ * reference's continuation cap (runtime.md 8.4). Below it the consumer keeps handing messages
+ * to the actor without waiting for their replies, so an engaged actor (conflict keys) gets
+ * enough work to run distinct keys at once; each row is acked when its own reply is sent. */
+#define CONSUMER_INFLIGHT_CAP 256
+#define CONSUMER_CAP_WAIT_NS 1000000 /* at the cap: look again after 1 ms */
 
 const char *actr_remote_request_id(const actr_request_t *req)
 {
@@ -445,6 +452,11 @@ static void *consumer_main(void *arg)
             break;
         size_t i = 0;
         for (; i < n && !atomic_load(&r->consumer_stop); i++) {
+            while (atomic_load_explicit(&r->inflight, memory_order_relaxed) >=
+                       CONSUMER_INFLIGHT_CAP && !atomic_load(&r->consumer_stop))
+                nanosleep(&(struct timespec){0, CONSUMER_CAP_WAIT_NS}, NULL);
+            if (atomic_load(&r->consumer_stop))
+                break;
             while ((rc = deliver(r, &batch[i])) == ACTR_EAGAIN && !atomic_load(&r->consumer_stop))
                 ; /* inbox full: the actor is behind, keep the order and wait */
             if (rc != 0)

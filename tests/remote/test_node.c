@@ -9,6 +9,10 @@
  *                 EUNAVAILABLE "failing call i of K" (wire 10001 derived by the runtime)
  *   rt.Svc.Fail   always fails: EINVAL "rejected: <payload>" (wire 10005)
  *   rt.Svc.Slow   sleeps --sleep-ms (default 1000), counts (below), answers "slept <payload>"
+ *   rt.Svc.Meet   waits (at most --sleep-ms) until --meet N Meet handlers have started, then answers
+ *                 "Echo: <payload>" (else answers "met alone", not an echo): only possible when N
+ *                 requests run at once. --conflict-field TAG declares Meet's conflict key as
+ *                 the string payload field TAG (docs/DISPATCH.md), which engages the scheduler
  *   rt.Svc.Count  with --block-until FILE first waits (at most 60 s) until FILE exists, printing
  *                 "blocked <payload>" once; then counts and answers "count=<Count messages
  *                 handled so far in this process>"
@@ -34,7 +38,7 @@
  * observation hook. Logs go to standard error.
  *
  *   test_node --config actr.toml --type acme:Svc:1.0.0 [--count-file F] [--block-until F]
- *             [--sleep-ms N] [--fail-first K]
+ *             [--sleep-ms N] [--fail-first K] [--meet N] [--conflict-field TAG]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -68,9 +72,12 @@ typedef struct opts {
     const char *block_until;
     long sleep_ms;
     long fail_first;
+    long meet;           /* Meet handlers that must be inside at once */
+    long conflict_field; /* 0: no conflict keys (a serial actor) */
 } opts_t;
 
-static opts_t g_opts = {.sleep_ms = 1000};
+static opts_t g_opts = {.sleep_ms = 1000, .meet = 2};
+static long g_meet_arrived; /* atomics: Meet handlers may run at once */
 static pthread_mutex_t g_out_lock = PTHREAD_MUTEX_INITIALIZER;
 static long g_echo_calls;  /* handlers of one actor never run at once: no lock needed */
 static long g_counted;
@@ -149,6 +156,21 @@ static int count_line(actr_ctx_t *ctx, const actr_buf_t *req, actr_error_t *err)
     return ok ? 0
               : actr_error_set(err, ACTR_EIO, ACTR_KIND_INTERNAL, 0, "cannot write %s",
                                g_opts.count_file);
+}
+
+static int h_meet(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                  actr_error_t *err)
+{
+    (void)self;
+    (void)ctx;
+    __atomic_add_fetch(&g_meet_arrived, 1, __ATOMIC_SEQ_CST);
+    for (long waited = 0; __atomic_load_n(&g_meet_arrived, __ATOMIC_SEQ_CST) < g_opts.meet;
+         waited++) {
+        if (waited >= g_opts.sleep_ms)
+            return actr_buf_copy("met alone", 9, resp);
+        sleep_ms(1);
+    }
+    return reply_text(resp, err, "Echo: ", req);
 }
 
 static int h_slow(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
@@ -497,6 +519,10 @@ static int parse_args(int argc, char **argv)
             g_opts.sleep_ms = strtol(v, NULL, 10);
         else if (strcmp(a, "--fail-first") == 0)
             g_opts.fail_first = strtol(v, NULL, 10);
+        else if (strcmp(a, "--meet") == 0)
+            g_opts.meet = strtol(v, NULL, 10);
+        else if (strcmp(a, "--conflict-field") == 0)
+            g_opts.conflict_field = strtol(v, NULL, 10);
         else
             return -1;
         i++;
@@ -508,7 +534,8 @@ int main(int argc, char **argv)
 {
     if (parse_args(argc, argv) != 0) {
         fprintf(stderr, "usage: test_node --config actr.toml --type M:N:V [--count-file F] "
-                        "[--block-until F] [--sleep-ms N] [--fail-first K]\n");
+                        "[--block-until F] [--sleep-ms N] [--fail-first K] [--meet N] "
+                        "[--conflict-field TAG]\n");
         return 2;
     }
     struct sigaction sa;
@@ -530,7 +557,11 @@ int main(int argc, char **argv)
         {"rt.Svc.Fail", h_fail},
         {"rt.Svc.Slow", h_slow},
         {"rt.Svc.Count", h_count},
+        {"rt.Svc.Meet", h_meet},
     };
+    const actr_conflict_decl_t meet_key = {"rt.Svc.Meet", ACTR_CONFLICT_PAYLOAD_FIELD,
+                                           (uint32_t)g_opts.conflict_field, ACTR_FIELD_STRING,
+                                           NULL};
     static const actr_workload_vtable_t hooks = {.on_hook = on_hook};
     actr_error_t err = {0};
     actr_runtime_config_t cfg;
@@ -559,6 +590,8 @@ int main(int argc, char **argv)
                                        &wl, &err);
     if (rc == 0)
         rc = actr_node_link(node, &wl, &err);
+    if (rc == 0 && g_opts.conflict_field > 0)
+        rc = actr_node_set_conflict_keys(node, &meet_key, 1, &err);
     if (rc == 0)
         rc = actr_node_register(node, &err);
     if (rc == 0)

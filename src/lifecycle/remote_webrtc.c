@@ -11,6 +11,7 @@
  * and a call whose message is dropped fails at once with UNAVAILABLE.
  */
 #include "lifecycle/remote_internal.h"
+#include "lifecycle/remote_stream.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +74,12 @@ static void on_event(void *ud, const actr_id_t *peer, actr_rtc_coord_event_t ev)
 static void on_message(void *ud, const actr_id_t *peer, int lane, actr_buf_t msg)
 {
     actr_remote_t *r = ud;
-    if (r->stopping || lane > ACTR_RTC_COORD_LANE_RPC_SIGNAL) {
-        actr_buf_release(&msg); /* streams have no consumer on this path yet */
+    if (r->stopping) {
+        actr_buf_release(&msg);
+        return;
+    }
+    if (lane > ACTR_RTC_COORD_LANE_RPC_SIGNAL) { /* stream lanes: remote_stream.c */
+        actr_remote_stream_on_rtc(r, peer, lane, msg);
         return;
     }
     /* Responses complete our pending calls; requests and tells take the admission path of

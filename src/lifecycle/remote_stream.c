@@ -233,3 +233,31 @@ int actr_remote_stream_send(struct actr_node *from, const actr_id_t *target,
                               "data chunk send to %s failed: %s", id, actr_strerror(rc));
     }
 }
+
+/* ---- counters ---- */
+
+typedef struct hub_stats {
+    actr_remote_t *r;
+    actr_ws_stats_t st;
+} hub_stats_t;
+
+static void stats_on_loop(uv_loop_t *uv, void *arg)
+{
+    (void)uv;
+    hub_stats_t *q = arg;
+    if (q->r->ws)
+        actr_ws_stats(q->r->ws, &q->st);
+}
+
+void actr_remote_stream_stats(struct actr_node *node, actr_stream_stats_t *st)
+{
+    if (!node->remote)
+        return;
+    hub_stats_t q = {.r = node->remote};
+    if (actr_loop_call(node->remote->loop, stats_on_loop, &q) != 0)
+        return;
+    /* What the hub dropped before handing chunks over counts as the node's. */
+    st->latency_dropped += q.st.latency_dropped;
+    st->unknown_stream += q.st.unknown_stream;
+    st->malformed += q.st.undecodable_chunks;
+}

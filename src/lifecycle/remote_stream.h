@@ -36,4 +36,8 @@ int actr_remote_stream_send(struct actr_node *from, const actr_id_t *target,
 void actr_remote_stream_on_rtc(struct actr_remote *r, const actr_id_t *peer, int lane,
                                actr_buf_t msg);
 
+/* Adds what the WebSocket hub dropped itself (latency-first overflow, unknown streams,
+ * undecodable chunks) to st. Not on the loop thread. */
+void actr_remote_stream_stats(struct actr_node *node, actr_stream_stats_t *st);
+
 #endif /* ACTR_LIFECYCLE_REMOTE_STREAM_H */

@@ -578,8 +578,10 @@ int actr_node_stream_stats(struct actr_node *node, actr_stream_stats_t *out)
         return ACTR_EINVAL;
     memset(out, 0, sizeof *out);
     actr_streams_t *r = actr_streams_of(node, false);
-    if (!r)
+    if (!r) {
+        actr_remote_stream_stats(node, out);
         return 0;
+    }
     pthread_mutex_lock(&r->lock);
     *out = (actr_stream_stats_t){.delivered = r->delivered,
                                  .latency_dropped = r->latency_dropped,
@@ -593,6 +595,7 @@ int actr_node_stream_stats(struct actr_node *node, actr_stream_stats_t *out)
                                  .received_remote = r->received_remote,
                                  .queued = r->queued};
     pthread_mutex_unlock(&r->lock);
+    actr_remote_stream_stats(node, out);
     return 0;
 }
 

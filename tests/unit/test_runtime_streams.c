@@ -1,7 +1,8 @@
 /* test_runtime_streams - data streams between nodes of one hyper (runtime.md §6.1): per-stream
  * FIFO on the receiver's serial context, payload handed over by reference, metadata kept,
  * depth 64 with drop-newest for STREAM_LATENCY_FIRST, sender backpressure for STREAM_RELIABLE,
- * unregister drains what is queued, unknown streams counted, re-register, bad arguments. */
+ * unregister drains what is queued, unknown streams counted, re-register, bad arguments, a full
+ * stream of the sending actor itself fails at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,8 +151,24 @@ static int send_bad(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf
     return rc ? actr_error_set(err, ACTR_EINTERNAL, ACTR_KIND_INTERNAL, 0, "check %d", rc) : 0;
 }
 
+/* Sends DEPTH + 1 reliable chunks to its own stream from one entry: the chunks cannot run
+ * before the entry returns, so the last one cannot wait for room (it never comes). */
+static int g_self_rc[ACTR_STREAM_DEPTH + 1];
+
+static int recv_self_flood(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                           actr_error_t *err)
+{
+    (void)self, (void)req, (void)resp;
+    for (int i = 0; i <= ACTR_STREAM_DEPTH; i++) {
+        actr_data_chunk_t c = {.stream_id = "s1", .sequence = (uint64_t)i, .payload = g_payload};
+        g_self_rc[i] = actr_ctx_send_data_chunk(ctx, NULL, &c, ACTR_STREAM_RELIABLE, 0, err);
+    }
+    return 0;
+}
+
 static const actr_route_t recv_routes[] = {{"test.Recv.Ping", recv_ping},
-                                           {"test.Recv.Rereg", recv_rereg}};
+                                           {"test.Recv.Rereg", recv_rereg},
+                                           {"test.Recv.SelfFlood", recv_self_flood}};
 static const actr_route_t send_routes[] = {{"test.Send.Many", send_many},
                                            {"test.Send.Bad", send_bad}};
 static const actr_workload_vtable_t recv_hooks = {.on_start = recv_start};
@@ -184,7 +201,7 @@ static void pair_up(pair_t *p)
 {
     reset();
     p->h = rt_hyper(2);
-    p->rx = rt_node(p->h, "rx", recv_routes, 2, &recv_hooks, NULL, &p->rx_ref);
+    p->rx = rt_node(p->h, "rx", recv_routes, 3, &recv_hooks, NULL, &p->rx_ref);
     p->tx = rt_node(p->h, "tx", send_routes, 2, NULL, NULL, &p->tx_ref);
     g_target = *actr_node_id(p->rx);
 }
@@ -369,6 +386,26 @@ static void test_reregister_and_bad_input(void **state)
     pair_down(&p);
 }
 
+static void test_full_own_stream_fails_at_once(void **state)
+{
+    (void)state;
+    pair_t p;
+    pair_up(&p);
+    actr_error_t err;
+    actr_buf_t none = ACTR_BUF_INIT, resp;
+    assert_int_equal(actr_ref_call(p.rx_ref, NULL, "test.Recv.SelfFlood", &none, RT_WAIT_MS,
+                                   &resp, &err), 0);
+    actr_buf_release(&resp);
+    for (int i = 0; i < ACTR_STREAM_DEPTH; i++)
+        assert_int_equal(g_self_rc[i], 0);
+    assert_int_equal(g_self_rc[ACTR_STREAM_DEPTH], ACTR_EAGAIN);
+    /* The 64 queued ones run once the entry has returned. */
+    assert_true(rt_wait_count(&g_delivered, ACTR_STREAM_DEPTH, RT_WAIT_MS));
+    for (int i = 0; i < ACTR_STREAM_DEPTH; i++)
+        assert_int_equal(g_seen[i], (uint64_t)i);
+    pair_down(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_reliable_budget_times_out),
         cmocka_unit_test(test_unregister_drains_then_unknown),
         cmocka_unit_test(test_reregister_and_bad_input),
+        cmocka_unit_test(test_full_own_stream_fails_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,19 +127,25 @@ bool agpb_encode_reply(agpb_writer_t *w, int32_t status, const void *payload, si
     return !w->oom;
 }
 
-bool agpb_encode_host_call(agpb_writer_t *w, const char *route_key, const actr_guest_id_t *target,
-                           const void *payload, size_t len)
+/* A DestV1 field: the peer target, or Dest::Workload when NULL (the reference sends true). */
+static void put_dest(agpb_writer_t *w, uint32_t field, const actr_guest_id_t *target)
 {
-    field_str(w, 1, route_key, false);
     agpb_writer_t dest = {0};
     if (target) {
         agpb_writer_t peer = {0};
         agpb_encode_actr_id(&peer, target);
         field_msg(&dest, 3, &peer);
     } else {
-        field_varint(&dest, 2, 1, true); /* Dest::Workload (the reference sends true) */
+        field_varint(&dest, 2, 1, true);
     }
-    field_msg(w, 2, &dest);
+    field_msg(w, field, &dest);
+}
+
+bool agpb_encode_host_call(agpb_writer_t *w, const char *route_key, const actr_guest_id_t *target,
+                           const void *payload, size_t len)
+{
+    field_str(w, 1, route_key, false);
+    put_dest(w, 2, target);
     field_bytes(w, 3, payload, len, false);
     return !w->oom;
 }
@@ -570,15 +576,7 @@ bool agpb_encode_host_stream_id(agpb_writer_t *w, const char *stream_id)
 bool agpb_encode_host_send_chunk(agpb_writer_t *w, const actr_guest_id_t *target,
                                  const actr_guest_chunk_t *c, int32_t payload_type)
 {
-    agpb_writer_t dest = {0};
-    if (target) {
-        agpb_writer_t peer = {0};
-        agpb_encode_actr_id(&peer, target);
-        field_msg(&dest, 3, &peer);
-    } else {
-        field_varint(&dest, 2, 1, true); /* Dest::Workload */
-    }
-    field_msg(w, 1, &dest);
+    put_dest(w, 1, target);
     /* DataChunk is proto2: the required fields are always written. */
     agpb_writer_t dc = {0};
     field_str(&dc, 1, c->stream_id, true);

@@ -199,42 +199,51 @@ void actr_stream_item_on_release(actr_stream_item_t *it, void (*fn)(void *arg, c
     it->release_arg = arg;
 }
 
+int actr_stream_pb_init(const actr_data_chunk_t *c, Actr__DataChunk *m, void **scratch)
+{
+    actr__data_chunk__init(m);
+    *scratch = NULL;
+    m->stream_id = (char *)c->stream_id;
+    m->sequence = c->sequence;
+    m->payload.data = (uint8_t *)c->payload.data;
+    m->payload.len = c->payload.len;
+    m->has_timestamp_ms = c->has_timestamp;
+    m->timestamp_ms = c->timestamp_ms;
+    size_t n = c->metadata_count;
+    if (!n)
+        return 0;
+    /* One block: the pointer array, then the entries. */
+    Actr__MetadataEntry **ptrs = malloc(n * (sizeof *ptrs + sizeof **ptrs));
+    if (!ptrs)
+        return ACTR_ENOMEM;
+    Actr__MetadataEntry *entries = (Actr__MetadataEntry *)(ptrs + n);
+    for (size_t i = 0; i < n; i++) {
+        actr__metadata_entry__init(&entries[i]);
+        entries[i].key = (char *)(c->metadata[i].key ? c->metadata[i].key : "");
+        entries[i].value = (char *)(c->metadata[i].value ? c->metadata[i].value : "");
+        ptrs[i] = &entries[i];
+    }
+    m->n_metadata = n;
+    m->metadata = ptrs;
+    *scratch = ptrs;
+    return 0;
+}
+
 int actr_stream_encode(const actr_data_chunk_t *c, actr_buf_t *out)
 {
-    Actr__DataChunk m = ACTR__DATA_CHUNK__INIT;
-    Actr__MetadataEntry *entries = NULL, **ptrs = NULL;
-    m.stream_id = (char *)c->stream_id;
-    m.sequence = c->sequence;
-    m.payload.data = (uint8_t *)c->payload.data;
-    m.payload.len = c->payload.len;
-    if (c->metadata_count) {
-        entries = calloc(c->metadata_count, sizeof *entries);
-        ptrs = calloc(c->metadata_count, sizeof *ptrs);
-        if (!entries || !ptrs) {
-            free(entries);
-            free(ptrs);
-            return ACTR_ENOMEM;
-        }
-        for (size_t i = 0; i < c->metadata_count; i++) {
-            actr__metadata_entry__init(&entries[i]);
-            entries[i].key = (char *)(c->metadata[i].key ? c->metadata[i].key : "");
-            entries[i].value = (char *)(c->metadata[i].value ? c->metadata[i].value : "");
-            ptrs[i] = &entries[i];
-        }
-        m.n_metadata = c->metadata_count;
-        m.metadata = ptrs;
-    }
-    m.has_timestamp_ms = c->has_timestamp;
-    m.timestamp_ms = c->timestamp_ms;
+    Actr__DataChunk m;
+    void *scratch;
+    int rc = actr_stream_pb_init(c, &m, &scratch);
+    if (rc != 0)
+        return rc;
     size_t n = actr__data_chunk__get_packed_size(&m);
     uint8_t *w = NULL;
-    int rc = actr_buf_alloc(n, out, &w);
+    rc = actr_buf_alloc(n, out, &w);
     if (rc == 0) {
         actr__data_chunk__pack(&m, w);
         out->len = n;
     }
-    free(entries);
-    free(ptrs);
+    free(scratch);
     return rc;
 }
 

@@ -55,6 +55,11 @@ void actr_stream_item_free(actr_stream_item_t *it);
 /* Encodes c as a DataChunk into *out (a new buffer). */
 int actr_stream_encode(const actr_data_chunk_t *c, actr_buf_t *out);
 
+/* Points the protobuf-c DataChunk *m (initialised here) at c's fields, for embedding it in
+ * another message; *scratch holds the metadata entries: free() it after packing. */
+struct Actr__DataChunk;
+int actr_stream_pb_init(const actr_data_chunk_t *c, struct Actr__DataChunk *m, void **scratch);
+
 /* ---- the registry of a node ---- */
 
 /* The node's registry, created on first use (NULL: out of memory, or create false and none). */

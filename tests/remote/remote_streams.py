@@ -17,24 +17,12 @@ sequence order and hash the payloads (FNV-1a, the sender hashes the same way).
    calls still work.
 Both processes exit cleanly.
 """
-import re
-
 from node_harness import (REQUEST, Env, RawPeer, check, envelope, finish, frame, free_port,
                           registered, run, source_headers, wait_until)
+from stream_util import big_reliable_stream, num, stats
 
 SVC = "acme:RtService:1.0.0"
 CLI = "acme:RtClient:1.0.0"
-
-
-def stats(node):
-    ok, text = node.cmd("sstats x")
-    if not ok:
-        return {}
-    return {k: v for k, v in re.findall(r"(\w+)=(\w+)", text)}
-
-
-def num(st, key):
-    return int(st.get(key, "-1"))
 
 
 with Env() as env:
@@ -46,16 +34,7 @@ with Env() as env:
     check(ok and found == svc.id, "client discovered the service")
 
     # 1. 10 MiB reliable in 64 KiB chunks.
-    ok, _ = svc.cmd("sregister big 0")
-    check(ok, "service registered stream 'big'")
-    total, chunk = 10 * 1024 * 1024, 64 * 1024
-    ok, sent = cli.cmd("ssend big 2 %d %d" % (total, chunk), 120)
-    check(ok and sent.startswith("sent=160 "), "client sent 160 chunks: %r" % sent)
-    want_hash = sent.split("hash=")[1] if ok else "?"
-    st = wait_until(lambda: (lambda s: num(s, "chunks") >= 160 and s)(stats(svc)), 60)
-    check(st and num(st, "chunks") == 160 and num(st, "bytes") == total and
-          num(st, "order_errors") == 0 and st.get("hash") == want_hash,
-          "10 MiB arrived complete, in order and byte-exact: %r" % st)
+    big_reliable_stream(cli, svc, "over WebSocket")
 
     # 2. Slow reliable consumer: backpressure, no loss.
     ok, _ = svc.cmd("sregister slowrel 5")

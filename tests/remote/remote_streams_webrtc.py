@@ -11,23 +11,13 @@ other, as actrd's relays require).
    delivered plus what was dropped and counted never exceeds what was sent, and some arrive.
 Both processes exit cleanly.
 """
-import re
-
 from node_harness import Env, check, finish, free_port, wait_until
+from stream_util import big_reliable_stream, num, stats
 
 SVC = "acme:RtService:1.0.0"
 CLI = "acme:RtClient:1.0.0"
 RTC = {"ACTR_WEBRTC_MODE": "prefer", "ACTR_WEBRTC_LOCAL_ADDRESSES": "127.0.0.1"}
 RTC_ONLY = dict(RTC, ACTR_WEBRTC_MODE="only")
-
-
-def stats(node):
-    ok, text = node.cmd("sstats x")
-    return dict(re.findall(r"(\w+)=(\w+)", text)) if ok else {}
-
-
-def num(st, key):
-    return int(st.get(key, "-1")) if st else -1
 
 
 with Env() as env:
@@ -46,16 +36,7 @@ with Env() as env:
         line = n.seen(pred) or n.next_line(pred, 30)
         check(line, "%s reports WebRTC connected to %s" % (n.name, peer.name))
 
-    ok, _ = svc.cmd("sregister big 0")
-    check(ok, "service registered stream 'big'")
-    total, chunk = 10 * 1024 * 1024, 64 * 1024
-    ok, sent = cli.cmd("ssend big 2 %d %d" % (total, chunk), 120)
-    check(ok and sent.startswith("sent=160 "), "client sent 160 chunks: %r" % sent)
-    want = sent.split("hash=")[1] if ok else "?"
-    st = wait_until(lambda: (lambda s: num(s, "chunks") >= 160 and s)(stats(svc)), 60)
-    check(st and num(st, "chunks") == 160 and num(st, "bytes") == total and
-          num(st, "order_errors") == 0 and st.get("hash") == want,
-          "10 MiB over WebRTC arrived complete, in order and byte-exact: %r" % st)
+    big_reliable_stream(cli, svc, "over WebRTC")
 
     ok, sent = cli.cmd("ssend nobody 2 1000 100")
     check(ok and sent.startswith("sent=10 "), "sending to an unregistered stream is no error")

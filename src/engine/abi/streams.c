@@ -10,6 +10,7 @@
 
 #include "abi.pb-c.h"
 #include "engine/abi/abi_internal.h"
+#include "lifecycle/streams.h"
 #include "package.pb-c.h"
 #include "platform/ais/id_pb.h"
 
@@ -18,31 +19,10 @@ int actr_abi_frame_guest_data_chunk(const actr_data_chunk_t *c, const actr_id_t 
 {
     if (!c || !sender || !out || !out_len)
         return ACTR_EINVAL;
-    Actr__DataChunk dc = ACTR__DATA_CHUNK__INIT;
-    dc.stream_id = (char *)c->stream_id;
-    dc.sequence = c->sequence;
-    dc.payload.data = (uint8_t *)c->payload.data;
-    dc.payload.len = c->payload.len;
-    dc.has_timestamp_ms = c->has_timestamp;
-    dc.timestamp_ms = c->timestamp_ms;
-    Actr__MetadataEntry *entries = NULL, **ptrs = NULL;
-    if (c->metadata_count) {
-        entries = calloc(c->metadata_count, sizeof *entries);
-        ptrs = calloc(c->metadata_count, sizeof *ptrs);
-        if (!entries || !ptrs) {
-            free(entries);
-            free(ptrs);
-            return ACTR_ENOMEM;
-        }
-        for (size_t i = 0; i < c->metadata_count; i++) {
-            actr__metadata_entry__init(&entries[i]);
-            entries[i].key = (char *)c->metadata[i].key;
-            entries[i].value = (char *)c->metadata[i].value;
-            ptrs[i] = &entries[i];
-        }
-        dc.n_metadata = c->metadata_count;
-        dc.metadata = ptrs;
-    }
+    Actr__DataChunk dc;
+    void *scratch;
+    if (actr_stream_pb_init(c, &dc, &scratch) != 0)
+        return ACTR_ENOMEM;
     actr_id_pb_t from;
     actr_id_pb_init(&from, sender);
     Actr__Abi__GuestDataChunkV1 g = ACTR__ABI__GUEST_DATA_CHUNK_V1__INIT;
@@ -57,8 +37,7 @@ int actr_abi_frame_guest_data_chunk(const actr_data_chunk_t *c, const actr_id_t 
         rc = actr_abi_frame_encode(ACTR_ABI_OP_GUEST_DATA_CHUNK, inner, n, out, out_len);
     }
     free(inner);
-    free(entries);
-    free(ptrs);
+    free(scratch);
     return rc;
 }
 

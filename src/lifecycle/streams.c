@@ -58,6 +58,7 @@ struct actr_streams {
     actr_hmap_t *map;    /* id -> stream_t */
     struct actr_node *node;
     bool closed;
+    uint32_t waiters;    /* in-process senders sleeping on room */
     size_t rtc_held_bytes;
     uint64_t delivered, latency_dropped, unknown, held, overflow, dropped_unreg, cb_errors,
         sent, received_remote, malformed, queued;
@@ -441,7 +442,10 @@ static void deliver_cb(actr_ctx_t *ctx, void *userdata, int status, const actr_b
             r->rtc_held_bytes -= h->bytes;
         enqueue(r, s, h);
     }
-    pthread_cond_broadcast(&r->room);
+    /* Waiting senders are woken once the stream has drained to half, not per chunk: a sender
+     * far ahead then refills a batch per wake-up instead of bouncing between threads. */
+    if (r->waiters && s->inflight <= ACTR_STREAM_DEPTH / 2)
+        pthread_cond_broadcast(&r->room);
     stream_unref(s);
     pthread_mutex_unlock(&r->lock);
     it->carrier = NULL; /* actor.c drops the carrier's reference after this callback */
@@ -461,7 +465,9 @@ static int wait_room(actr_streams_t *r, stream_t *s, int64_t wait_ms)
         uint64_t ns = (uint64_t)ts.tv_nsec + step;
         ts.tv_sec += (time_t)(ns / 1000000000u);
         ts.tv_nsec = (long)(ns % 1000000000u);
+        r->waiters++;
         pthread_cond_timedwait(&r->room, &r->lock, &ts);
+        r->waiters--;
     }
     return 0;
 }

@@ -439,7 +439,7 @@ static void cmd_calls(client_t *c, char *rest, bool async)
 
 /* ---- streams (sregister / ssend / sstats) ---- */
 
-#define STREAM_MAX_TOTAL (64L * 1024 * 1024)
+#define STREAM_MAX_TOTAL (1024L * 1024 * 1024)
 
 static actr_node_t *g_node;
 /* One received stream; its callback runs on the actor's serial context only. */

@@ -490,13 +490,14 @@ int actr_streams_offer(struct actr_node *node, actr_stream_item_t *it, actr_stre
     int rc = 0;
     void *v = NULL;
     stream_t *s = NULL;
+    bool warn_unknown = false;
     for (;;) {
         if (r->closed || !actr_node_accepting(node)) {
             rc = ACTR_ECLOSED;
             break;
         }
         if (actr_hmap_get(r->map, id, strlen(id), &v) != 0) {
-            r->unknown++;
+            warn_unknown = r->unknown++ % 1000 == 0; /* the first, then every 1000th */
             rc = ACTR_ENOTFOUND;
             break;
         }
@@ -553,8 +554,8 @@ int actr_streams_offer(struct actr_node *node, actr_stream_item_t *it, actr_stre
         break;
     }
     pthread_mutex_unlock(&r->lock);
-    if (rc == ACTR_ENOTFOUND)
-        actr_log(ACTR_LOG_DEBUG, "streams", "chunk of an unregistered stream dropped",
+    if (warn_unknown) /* the reference warns; bounded so a flood cannot fill the log */
+        actr_log(ACTR_LOG_WARN, "streams", "chunk of an unregistered stream dropped",
                  ACTR_KV("stream", id));
     return rc;
 }

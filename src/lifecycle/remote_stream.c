@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/remote_internal.h"
+#include "lifecycle/hooks.h"
 #include "lifecycle/streams.h"
 
 /* Pause between attempts while a transport queue is full. */
@@ -134,11 +135,105 @@ void actr_remote_stream_changed(struct actr_node *node, const char *id, bool reg
 
 /* ---- outbound ---- */
 
+/*
+ * Streams recently sent over WebRTC, per peer (runtime.md §5.4, DataChunkActivityTracker): when
+ * that peer's WebRTC connection drops, each stream active in the last 30 s gets one on_error
+ * hook (DataChunkDeliveryUncertain): chunks already handed to the channel may be lost. A later
+ * send re-arms it. Loop thread only; bounded per peer and in peers.
+ */
+#define ACTIVE_TTL_NS (30ull * 1000000000ull)
+#define ACTIVE_MAX_STREAMS 64
+#define ACTIVE_MAX_PEERS 256
+
+typedef struct active_peer {
+    actr_id_t peer;
+    size_t n;
+    struct {
+        char id[ACTR_STREAM_ID_MAX + 1];
+        uint64_t last_ns;
+        bool notified;
+    } s[ACTIVE_MAX_STREAMS];
+} active_peer_t;
+
+static active_peer_t *active_of(actr_remote_t *r, const actr_id_t *peer, bool create)
+{
+    actr_hmap_t **map = actr_streams_activity(r->node);
+    char key[ACTR_ID_STR_SIZE];
+    void *v = NULL;
+    if (!map || actr_id_format(peer, key, sizeof key, NULL) != 0)
+        return NULL;
+    if (*map && actr_hmap_get(*map, key, strlen(key), &v) == 0)
+        return v;
+    if (!create || (!*map && actr_hmap_new(ACTR_HMAP_KEY_BYTES, 0, map) != 0) ||
+        actr_hmap_count(*map) >= ACTIVE_MAX_PEERS)
+        return NULL;
+    active_peer_t *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->peer = *peer;
+    if (actr_hmap_insert(*map, key, strlen(key), a) != 0) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+static void note_active(actr_remote_t *r, const actr_id_t *peer, const char *id)
+{
+    active_peer_t *a = active_of(r, peer, true);
+    if (!a)
+        return;
+    uint64_t now = actr_clock_mono_ns();
+    size_t i = 0, oldest = 0;
+    while (i < a->n && strcmp(a->s[i].id, id) != 0) {
+        if (a->s[i].last_ns < a->s[oldest].last_ns)
+            oldest = i;
+        i++;
+    }
+    if (i == a->n) {
+        if (a->n < ACTIVE_MAX_STREAMS)
+            a->n++;
+        else
+            i = oldest; /* full: the least recently used entry goes */
+        snprintf(a->s[i].id, sizeof a->s[i].id, "%s", id);
+    }
+    a->s[i].last_ns = now;
+    a->s[i].notified = false;
+}
+
+void actr_remote_stream_peer_lost(actr_remote_t *r, const actr_id_t *peer)
+{
+    active_peer_t *a = active_of(r, peer, false);
+    if (!a)
+        return;
+    uint64_t now = actr_clock_mono_ns();
+    char who[ACTR_ID_STR_SIZE] = "?";
+    actr_id_format(peer, who, sizeof who, NULL);
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->s[i].notified || now - a->s[i].last_ns > ACTIVE_TTL_NS)
+            continue;
+        a->s[i].notified = true;
+        actr_hook_event_t h;
+        memset(&h, 0, sizeof h);
+        h.kind = ACTR_HOOK_ERROR;
+        h.error_category = ACTR_ERRCAT_DATA_CHUNK_DELIVERY_UNCERTAIN;
+        h.has_peer = true;
+        h.peer = *peer;
+        h.relayed = -1;
+        h.status = -1;
+        snprintf(h.message, sizeof h.message,
+                 "data chunk delivery uncertain: stream %.80s to %.100s (WebRTC disconnected)",
+                 a->s[i].id, who);
+        actr_hooks_emit(r->node, &h);
+    }
+}
+
 typedef struct send_q {
     actr_remote_t *r;
     actr_id_t target;
     uint8_t lane;
     const actr_buf_t *frame;
+    const char *stream_id;
     int rc;
     bool rtc;
 } send_q_t;
@@ -160,6 +255,8 @@ static void send_on_loop(uv_loop_t *uv, void *arg)
     q->rtc = actr_remote_webrtc_use(r, &q->target, have_url);
     if (q->rtc) {
         q->rc = actr_remote_webrtc_send(r, &q->target, q->lane, q->frame, NULL);
+        if (q->rc == 0)
+            note_active(r, &q->target, q->stream_id);
         return;
     }
     if (!have_url) {
@@ -189,7 +286,8 @@ int actr_remote_stream_send(struct actr_node *from, const actr_id_t *target,
         return actr_error_set(err, rc, ACTR_KIND_INTERNAL, ACTR_WIRE_INTERNAL,
                               "encoding a DataChunk: %s", actr_strerror(rc));
     uint64_t deadline = actr_clock_mono_ns() + (uint64_t)timeout_ms * 1000000u;
-    send_q_t q = {.r = r, .target = *target, .lane = (uint8_t)lane, .frame = &frame};
+    send_q_t q = {.r = r, .target = *target, .lane = (uint8_t)lane, .frame = &frame,
+                  .stream_id = c->stream_id};
     bool blocked = false;
     for (;;) {
         rc = actr_loop_call(r->loop, send_on_loop, &q);

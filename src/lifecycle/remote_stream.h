@@ -36,6 +36,10 @@ int actr_remote_stream_send(struct actr_node *from, const actr_id_t *target,
 void actr_remote_stream_on_rtc(struct actr_remote *r, const actr_id_t *peer, int lane,
                                actr_buf_t msg);
 
+/* The WebRTC connection to peer dropped (loop thread): one on_error hook
+ * (DataChunkDeliveryUncertain) per stream sent to it over WebRTC in the last 30 s. */
+void actr_remote_stream_peer_lost(struct actr_remote *r, const actr_id_t *peer);
+
 /* Adds what the WebSocket hub dropped itself (latency-first overflow, unknown streams,
  * undecodable chunks) to st. Not on the loop thread. */
 void actr_remote_stream_stats(struct actr_node *node, actr_stream_stats_t *st);

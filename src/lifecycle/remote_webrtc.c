@@ -67,6 +67,8 @@ static void on_event(void *ud, const actr_id_t *peer, actr_rtc_coord_event_t ev)
         break;
     }
     actr_hooks_emit(r->node, &h);
+    if (h.kind == ACTR_HOOK_WEBRTC_DISCONNECTED) /* streams sent to it: runtime.md §5.4 */
+        actr_remote_stream_peer_lost(r, peer);
 }
 
 /* ---- inbound ---- */

@@ -59,6 +59,7 @@ struct actr_streams {
     struct actr_node *node;
     bool closed;
     uint32_t waiters;    /* in-process senders sleeping on room */
+    actr_hmap_t *activity; /* actr_streams_activity() */
     size_t rtc_held_bytes;
     uint64_t delivered, latency_dropped, unknown, held, overflow, dropped_unreg, cb_errors,
         sent, received_remote, malformed, queued;
@@ -615,6 +616,12 @@ int actr_node_stream_stats(struct actr_node *node, actr_stream_stats_t *out)
     return 0;
 }
 
+struct actr_hmap **actr_streams_activity(struct actr_node *node)
+{
+    actr_streams_t *r = actr_streams_of(node, true);
+    return r ? &r->activity : NULL;
+}
+
 /* ---- teardown ---- */
 
 void actr_streams_close(struct actr_node *node)
@@ -656,6 +663,8 @@ void actr_streams_free(struct actr_node *node)
         return;
     /* The actor was drained: every queued chunk ran (and dropped its stream reference). */
     actr_hmap_free(r->map, free_stream);
+    if (r->activity)
+        actr_hmap_free(r->activity, free);
     pthread_cond_destroy(&r->room);
     pthread_mutex_destroy(&r->lock);
     free(r);

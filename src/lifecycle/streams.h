@@ -92,6 +92,12 @@ void actr_streams_count(struct actr_node *node, actr_streams_counter_t which);
  * each under the registry lock (fn must not call back into the registry). */
 void actr_streams_each(struct actr_node *node, void (*fn)(const char *id, void *arg), void *arg);
 
+/* The loop thread's per-peer record of recently sent WebRTC streams (remote_stream.c), kept
+ * with the registry so it lives as long as the node: an actr_hmap_t of malloc'd values, freed
+ * with free() by actr_streams_free(). NULL when out of memory. */
+struct actr_hmap;
+struct actr_hmap **actr_streams_activity(struct actr_node *node);
+
 /* Node teardown: refuse new chunks, drop held ones, wake waiting senders (before the actor is
  * drained); then free (after it is drained). */
 void actr_streams_close(struct actr_node *node);

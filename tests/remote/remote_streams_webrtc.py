@@ -9,6 +9,8 @@ other, as actrd's relays require).
 2. A chunk stream to an unregistered stream id is dropped and counted.
 3. A latency-first stream (unordered channel, maxRetransmits 3) to a slow consumer: what is
    delivered plus what was dropped and counted never exceeds what was sent, and some arrive.
+4. The service stops: the client's WebRTC connection drops and each stream it sent recently
+   gets one DataChunkDeliveryUncertain on_error hook (runtime.md 5.4).
 Both processes exit cleanly.
 """
 from node_harness import Env, check, finish, free_port, wait_until
@@ -61,6 +63,13 @@ with Env() as env:
 
     ok, reply = cli.cmd("call rt.Svc.Echo 10000 after")
     check(ok and reply == "Echo: after", "RPC over WebRTC still answered after the streams")
-    check(cli.stop() == 0, "client exits cleanly")
+    # The service goes away: the client's WebRTC connection drops, and each stream it sent in
+    # the last 30 s gets one DataChunkDeliveryUncertain on_error hook (runtime.md 5.4).
     check(svc.stop() == 0, "service exits cleanly")
+    for stream in ("big", "lossy"):
+        want = "data chunk delivery uncertain: stream %s to %s " % (stream, svc.id)
+        line = cli.seen(lambda l: want in l) or cli.next_line(lambda l: want in l, 30)
+        check(line and "hook on_error " in str(line) and "category=4" in str(line),
+              "client's on_error: delivery of stream %s uncertain" % stream)
+    check(cli.stop() == 0, "client exits cleanly")
 finish()

@@ -199,8 +199,12 @@ static void on_hook(void *self, actr_ctx_t *ctx, const actr_hook_event_t *ev)
     char peer[ACTR_ID_STR_SIZE] = "-";
     if (ev->has_peer)
         actr_id_format(&ev->peer, peer, sizeof peer, NULL);
-    say("hook %s peer=%s expiry=%llu attempt=%u", actr_hook_kind_name(ev->kind), peer,
-        (unsigned long long)ev->expiry_s, ev->attempt);
+    if (ev->kind == ACTR_HOOK_ERROR) /* e.g. data chunk delivery uncertain (streams) */
+        say("hook %s peer=%s category=%d msg=%s", actr_hook_kind_name(ev->kind), peer,
+            (int)ev->error_category, ev->message);
+    else
+        say("hook %s peer=%s expiry=%llu attempt=%u", actr_hook_kind_name(ev->kind), peer,
+            (unsigned long long)ev->expiry_s, ev->attempt);
 }
 
 /* ---- commands ---- */

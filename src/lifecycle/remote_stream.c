@@ -254,9 +254,14 @@ static void send_on_loop(uv_loop_t *uv, void *arg)
     /* The route rule of calls (remote_webrtc.c): a ready WebRTC peer, else the WebSocket. */
     q->rtc = actr_remote_webrtc_use(r, &q->target, have_url);
     if (q->rtc) {
-        q->rc = actr_remote_webrtc_send(r, &q->target, q->lane, q->frame, NULL);
-        if (q->rc == 0)
+        /* The coordinator itself (not actr_remote_webrtc_send): a chunk has no pending call to
+         * fail when it is dropped, and no retry (runtime.md 5.3). */
+        q->rc = r->rtc ? actr_rtc_coord_send(r->rtc, &q->target, q->lane, q->frame, NULL, NULL)
+                       : ACTR_EUNAVAILABLE;
+        if (q->rc == 0) {
+            atomic_fetch_add_explicit(&r->rtc_out, 1, memory_order_relaxed);
             note_active(r, &q->target, q->stream_id);
+        }
         return;
     }
     if (!have_url) {

@@ -19,6 +19,9 @@ enum {
     OP_HOST_TELL = 2,
     OP_HOST_CALL_RAW = 3,
     OP_HOST_DISCOVER = 4,
+    OP_HOST_REGISTER_STREAM = 5,
+    OP_HOST_UNREGISTER_STREAM = 6,
+    OP_HOST_SEND_DATA_CHUNK = 7,
     OP_GUEST_HANDLE = 101,
     OP_GUEST_DATA_CHUNK = 102,
     OP_GUEST_LIFECYCLE = 103,
@@ -30,6 +33,7 @@ enum {
 struct actr_guest_ctx {
     agpb_invocation_t inv;
     const char *route_key;
+    bool in_chunk;                 /* a GUEST_DATA_CHUNK entry */
     char error[MESSAGE_SIZE];      /* set by actr_guest_fail */
     char last_error[MESSAGE_SIZE]; /* the host's message of the last failed call */
 };
@@ -46,6 +50,10 @@ static struct {
     actr_guest_lifecycle_fn on_start, on_ready, on_stop;
     actr_guest_hook_fn on_hook;
     actr_guest_shutdown_fn on_shutdown;
+    struct {
+        char id[ACTR_GUEST_STREAM_ID_SIZE];
+        actr_guest_stream_fn fn;
+    } streams[ACTR_GUEST_MAX_STREAMS];
 } g;
 
 /* ---- registration --------------------------------------------------------------------------- */
@@ -383,6 +391,88 @@ static int32_t run_hook(actr_guest_ctx_t *ctx, const uint8_t *p, size_t n, char 
     return 0;
 }
 
+/* ---- data streams --------------------------------------------------------------------------- */
+
+static int stream_slot(const char *id)
+{
+    for (int i = 0; i < ACTR_GUEST_MAX_STREAMS; i++)
+        if (g.streams[i].fn && strcmp(g.streams[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+int actr_guest_register_stream(actr_guest_ctx_t *ctx, const char *stream_id,
+                               actr_guest_stream_fn fn)
+{
+    if (!stream_id || !fn || strlen(stream_id) >= ACTR_GUEST_STREAM_ID_SIZE)
+        return ACTR_GUEST_EPROTOCOL;
+    if (ctx->in_chunk)
+        return ACTR_GUEST_EUNSUPPORTED; /* the host refuses it too */
+    int slot = stream_slot(stream_id);
+    for (int i = 0; slot < 0 && i < ACTR_GUEST_MAX_STREAMS; i++)
+        if (!g.streams[i].fn)
+            slot = i;
+    if (slot < 0)
+        return ACTR_GUEST_EBUFFER;
+    agpb_writer_t m = {0};
+    agpb_encode_host_stream_id(&m, stream_id);
+    int rc = ctx_op(ctx, OP_HOST_REGISTER_STREAM, &m, NULL);
+    if (rc == 0) {
+        strcpy(g.streams[slot].id, stream_id);
+        g.streams[slot].fn = fn;
+    }
+    return rc;
+}
+
+int actr_guest_unregister_stream(actr_guest_ctx_t *ctx, const char *stream_id)
+{
+    if (!stream_id)
+        return ACTR_GUEST_EPROTOCOL;
+    agpb_writer_t m = {0};
+    agpb_encode_host_stream_id(&m, stream_id);
+    int rc = ctx_op(ctx, OP_HOST_UNREGISTER_STREAM, &m, NULL);
+    int slot = stream_slot(stream_id);
+    if (rc == 0 && slot >= 0)
+        g.streams[slot].fn = NULL;
+    return rc;
+}
+
+int actr_guest_send_data_chunk(actr_guest_ctx_t *ctx, const actr_guest_id_t *target,
+                               const actr_guest_chunk_t *chunk, int lane)
+{
+    if (!chunk || !chunk->stream_id)
+        return ACTR_GUEST_EPROTOCOL;
+    agpb_writer_t m = {0};
+    agpb_encode_host_send_chunk(&m, target, chunk, lane);
+    return ctx_op(ctx, OP_HOST_SEND_DATA_CHUNK, &m, NULL);
+}
+
+/* GUEST_DATA_CHUNK: the registered callback of the chunk's stream. */
+static int32_t run_chunk(actr_guest_ctx_t *ctx, const uint8_t *p, size_t n, char *msg)
+{
+    actr_guest_chunk_t c;
+    char id[ACTR_GUEST_STREAM_ID_SIZE];
+    actr_guest_meta_t meta[ACTR_GUEST_MAX_META];
+    actr_guest_id_t sender;
+    if (agpb_decode_guest_data_chunk(p, n, &c, id, meta, &sender, &ctx->inv.token) != 0) {
+        snprintf(msg, MESSAGE_SIZE, "undecodable GuestDataChunkV1");
+        return ACTR_GUEST_EPROTOCOL;
+    }
+    ctx->in_chunk = true;
+    ctx->inv.has_caller = true;
+    ctx->inv.caller = sender;
+    int slot = stream_slot(id);
+    if (slot < 0) {
+        snprintf(msg, MESSAGE_SIZE, "no stream callback registered for %.200s", id);
+        return ACTR_GUEST_EHANDLE;
+    }
+    if (g.streams[slot].fn(ctx, &c, &sender) != 0) {
+        snprintf(msg, MESSAGE_SIZE, "%s", error_of(ctx, "stream callback failed"));
+        return ACTR_GUEST_EHANDLE;
+    }
+    return 0;
+}
+
 int32_t agc_handle(const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_len)
 {
     uint32_t version, op;
@@ -407,8 +497,7 @@ int32_t agc_handle(const uint8_t *req, size_t len, uint8_t **resp, size_t *resp_
     } else if (op == OP_GUEST_HOOK) {
         status = run_hook(ctx, p, n, msg);
     } else if (op == OP_GUEST_DATA_CHUNK) {
-        snprintf(msg, sizeof msg, "no stream callback registered (streams are not supported)");
-        status = ACTR_GUEST_EHANDLE;
+        status = run_chunk(ctx, p, n, msg);
     } else {
         snprintf(msg, sizeof msg, "unsupported op %u", (unsigned)op);
         status = ACTR_GUEST_EUNSUPPORTED;

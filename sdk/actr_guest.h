@@ -142,6 +142,49 @@ int actr_guest_call_raw(actr_guest_ctx_t *ctx, const actr_guest_id_t *target,
 /* Finds an actor of type manufacturer:name:version. */
 int actr_guest_discover(actr_guest_ctx_t *ctx, const actr_guest_type_t *type,
                         actr_guest_id_t *out);
+/* ---- data streams (engines.md §1 ops 5-7, 102; runtime.md §6.1) ----------------------------- */
+
+/* Stream lanes (PayloadType) and how many streams / metadata entries a guest handles. */
+#define ACTR_GUEST_STREAM_RELIABLE 2
+#define ACTR_GUEST_STREAM_LATENCY_FIRST 3
+#define ACTR_GUEST_MAX_STREAMS 16
+#define ACTR_GUEST_MAX_META 16
+#define ACTR_GUEST_STREAM_ID_SIZE 257
+
+typedef struct actr_guest_meta {
+    const char *key, *value; /* not NUL-terminated: use the lengths */
+    size_t key_len, value_len;
+} actr_guest_meta_t;
+
+/* One DataChunk. Received: every pointer is valid during the callback only. */
+typedef struct actr_guest_chunk {
+    const char *stream_id;
+    uint64_t sequence;
+    const uint8_t *payload;
+    size_t len;
+    const actr_guest_meta_t *metadata;
+    size_t metadata_count;
+    bool has_timestamp;
+    int64_t timestamp_ms;
+} actr_guest_chunk_t;
+
+/* A chunk of a registered stream; runs serialised with the actor's other entries. 0, or
+ * non-zero after actr_guest_fail() (logged by the host; the stream goes on). */
+typedef int (*actr_guest_stream_fn)(actr_guest_ctx_t *ctx, const actr_guest_chunk_t *chunk,
+                                    const actr_guest_id_t *sender);
+
+/* Registers stream_id with the host (op 5) and fn in this image. Not from inside a stream
+ * callback (ACTR_GUEST_EUNSUPPORTED, as the reference). ACTR_GUEST_EBUFFER when
+ * ACTR_GUEST_MAX_STREAMS are registered. */
+int actr_guest_register_stream(actr_guest_ctx_t *ctx, const char *stream_id,
+                               actr_guest_stream_fn fn);
+/* Unregisters it (op 6): chunks the host already queued still arrive (and are dropped here). */
+int actr_guest_unregister_stream(actr_guest_ctx_t *ctx, const char *stream_id);
+/* Sends a chunk (op 7) to target's stream (NULL: this actor) on lane
+ * ACTR_GUEST_STREAM_RELIABLE or ACTR_GUEST_STREAM_LATENCY_FIRST. */
+int actr_guest_send_data_chunk(actr_guest_ctx_t *ctx, const actr_guest_id_t *target,
+                               const actr_guest_chunk_t *chunk, int lane);
+
 /* The host's message of the last failed call from this ctx ("" if none). */
 const char *actr_guest_last_error(const actr_guest_ctx_t *ctx);
 

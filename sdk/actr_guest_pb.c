@@ -127,19 +127,25 @@ bool agpb_encode_reply(agpb_writer_t *w, int32_t status, const void *payload, si
     return !w->oom;
 }
 
-bool agpb_encode_host_call(agpb_writer_t *w, const char *route_key, const actr_guest_id_t *target,
-                           const void *payload, size_t len)
+/* A DestV1 field: the peer target, or Dest::Workload when NULL (the reference sends true). */
+static void put_dest(agpb_writer_t *w, uint32_t field, const actr_guest_id_t *target)
 {
-    field_str(w, 1, route_key, false);
     agpb_writer_t dest = {0};
     if (target) {
         agpb_writer_t peer = {0};
         agpb_encode_actr_id(&peer, target);
         field_msg(&dest, 3, &peer);
     } else {
-        field_varint(&dest, 2, 1, true); /* Dest::Workload (the reference sends true) */
+        field_varint(&dest, 2, 1, true);
     }
-    field_msg(w, 2, &dest);
+    field_msg(w, field, &dest);
+}
+
+bool agpb_encode_host_call(agpb_writer_t *w, const char *route_key, const actr_guest_id_t *target,
+                           const void *payload, size_t len)
+{
+    field_str(w, 1, route_key, false);
+    put_dest(w, 2, target);
     field_bytes(w, 3, payload, len, false);
     return !w->oom;
 }
@@ -557,4 +563,122 @@ int agpb_decode_guest_hook(const uint8_t *p, size_t n, agpb_invocation_t *inv,
             return -1;
     }
     return rc;
+}
+
+/* ---- streams -------------------------------------------------------------------------------- */
+
+bool agpb_encode_host_stream_id(agpb_writer_t *w, const char *stream_id)
+{
+    field_str(w, 1, stream_id, false);
+    return !w->oom;
+}
+
+bool agpb_encode_host_send_chunk(agpb_writer_t *w, const actr_guest_id_t *target,
+                                 const actr_guest_chunk_t *c, int32_t payload_type)
+{
+    put_dest(w, 1, target);
+    /* DataChunk is proto2: the required fields are always written. */
+    agpb_writer_t dc = {0};
+    field_str(&dc, 1, c->stream_id, true);
+    field_varint(&dc, 2, c->sequence, true);
+    field_bytes(&dc, 3, c->payload, c->len, true);
+    for (size_t i = 0; i < c->metadata_count; i++) {
+        agpb_writer_t me = {0};
+        field_bytes(&me, 1, c->metadata[i].key, c->metadata[i].key_len, true);
+        field_bytes(&me, 2, c->metadata[i].value, c->metadata[i].value_len, true);
+        field_msg(&dc, 4, &me);
+    }
+    if (c->has_timestamp)
+        field_varint(&dc, 5, (uint64_t)c->timestamp_ms, true);
+    field_msg(w, 2, &dc);
+    field_varint(w, 3, (uint64_t)(int64_t)payload_type, false);
+    return !w->oom;
+}
+
+static int decode_meta(const uint8_t *p, size_t n, actr_guest_meta_t *m)
+{
+    reader_t r = {p, p + n};
+    field_t f;
+    int rc;
+    memset(m, 0, sizeof *m);
+    m->key = m->value = "";
+    FOR_FIELDS(r, f, rc) {
+        if ((f.num == 1 || f.num == 2) && want(&f, WT_LEN) != 0)
+            return -1;
+        if (f.num == 1) {
+            m->key = (const char *)f.data;
+            m->key_len = f.len;
+        } else if (f.num == 2) {
+            m->value = (const char *)f.data;
+            m->value_len = f.len;
+        }
+    }
+    return rc;
+}
+
+static int decode_chunk(const uint8_t *p, size_t n, actr_guest_chunk_t *c, char *id_buf,
+                        actr_guest_meta_t *meta)
+{
+    reader_t r = {p, p + n};
+    field_t f;
+    int rc;
+    id_buf[0] = '\0';
+    FOR_FIELDS(r, f, rc) {
+        if ((f.num == 1 || f.num == 3 || f.num == 4) && want(&f, WT_LEN) != 0)
+            return -1;
+        if ((f.num == 2 || f.num == 5) && want(&f, WT_VARINT) != 0)
+            return -1;
+        if (f.num == 1 && copy_str(&f, id_buf, ACTR_GUEST_STREAM_ID_SIZE) != 0)
+            return -1;
+        if (f.num == 2)
+            c->sequence = f.v;
+        if (f.num == 3) {
+            c->payload = f.data;
+            c->len = f.len;
+        }
+        if (f.num == 4) {
+            if (c->metadata_count == ACTR_GUEST_MAX_META)
+                return -1;
+            if (decode_meta(f.data, f.len, &meta[c->metadata_count]) != 0)
+                return -1;
+            c->metadata_count++;
+        }
+        if (f.num == 5) {
+            c->has_timestamp = true;
+            c->timestamp_ms = (int64_t)f.v;
+        }
+    }
+    c->stream_id = id_buf;
+    c->metadata = meta;
+    return rc;
+}
+
+int agpb_decode_guest_data_chunk(const uint8_t *p, size_t n, actr_guest_chunk_t *c,
+                                 char *id_buf, actr_guest_meta_t *meta, actr_guest_id_t *sender,
+                                 uint64_t *token)
+{
+    reader_t r = {p, p + n};
+    field_t f;
+    int rc;
+    bool have_chunk = false;
+    memset(c, 0, sizeof *c);
+    memset(sender, 0, sizeof *sender);
+    *token = 0;
+    FOR_FIELDS(r, f, rc) {
+        if ((f.num == 1 || f.num == 2) && want(&f, WT_LEN) != 0)
+            return -1;
+        if (f.num == 3 && want(&f, WT_VARINT) != 0)
+            return -1;
+        if (f.num == 1) {
+            memset(c, 0, sizeof *c);
+            if (decode_chunk(f.data, f.len, c, id_buf, meta) != 0)
+                return -1;
+            have_chunk = true;
+        }
+        if (f.num == 2 && agpb_decode_actr_id(f.data, f.len, sender) != 0)
+            return -1;
+        if (f.num == 3)
+            *token = f.v;
+    }
+    return rc == 0 && have_chunk ? 0 : -1;
 }

@@ -39,6 +39,11 @@ bool agpb_encode_host_call(agpb_writer_t *w, const char *route_key, const actr_g
 bool agpb_encode_host_call_raw(agpb_writer_t *w, const char *route_key,
                                const actr_guest_id_t *target, const void *payload, size_t len);
 bool agpb_encode_host_discover(agpb_writer_t *w, const actr_guest_type_t *type);
+/* HostRegisterStreamV1 / HostUnregisterStreamV1 (same layout: stream_id = 1). */
+bool agpb_encode_host_stream_id(agpb_writer_t *w, const char *stream_id);
+/* HostSendDataChunkV1: dest = peer target, or Dest::Workload when NULL. */
+bool agpb_encode_host_send_chunk(agpb_writer_t *w, const actr_guest_id_t *target,
+                                 const actr_guest_chunk_t *c, int32_t payload_type);
 
 /* ---- decoders: 0, or -1 for malformed input ------------------------------------------------- */
 
@@ -68,5 +73,12 @@ int agpb_decode_guest_lifecycle(const uint8_t *p, size_t n, agpb_invocation_t *i
 /* GuestHookV1 (ev->hook and the sub-messages that are present). */
 int agpb_decode_guest_hook(const uint8_t *p, size_t n, agpb_invocation_t *inv,
                            actr_guest_hook_event_t *ev);
+
+/* GuestDataChunkV1: the chunk (stream id copied into id_buf[ACTR_GUEST_STREAM_ID_SIZE],
+ * payload and metadata borrowed from p, at most ACTR_GUEST_MAX_META entries into meta), the
+ * sender and the token. */
+int agpb_decode_guest_data_chunk(const uint8_t *p, size_t n, actr_guest_chunk_t *c,
+                                 char *id_buf, actr_guest_meta_t *meta, actr_guest_id_t *sender,
+                                 uint64_t *token);
 
 #endif /* ACTR_GUEST_PB_H */

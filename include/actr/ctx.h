@@ -7,9 +7,9 @@
  * serial context).
  *
  * Targets: NULL means this actor itself (the reference's Dest::Workload); otherwise the ActrId
- * of another node. Today only nodes of the same hyper are reachable (in-process, no
- * serialization, the payload is handed over by reference); remote peers need the WebSocket and
- * WebRTC transports and give ACTR_EUNAVAILABLE "no route to <id>" until those are integrated.
+ * of another node: a node of the same hyper (in-process, no serialization, the payload is
+ * handed over by reference) or, for a node with a network side, a discovered peer (WebRTC when
+ * ready, else direct WebSocket); otherwise ACTR_EUNAVAILABLE "no route to <id>".
  *
  * Deadlock rule: a synchronous call blocks this actor's turn. A synchronous call to the actor
  * itself, or to an actor that is (transitively) blocked in a synchronous call to this one, can
@@ -23,6 +23,7 @@
 #include "actr/buf.h"
 #include "actr/common.h"
 #include "actr/error.h"
+#include "actr/stream.h"
 #include "actr/types.h"
 #include "actr/workload.h"
 
@@ -99,6 +100,40 @@ ACTR_API int actr_ctx_tell(actr_ctx_t *ctx, const actr_id_t *target, const char 
  */
 ACTR_API int actr_ctx_discover(actr_ctx_t *ctx, const actr_type_t *type, actr_id_t *out,
                                actr_error_t *err);
+
+/* ---- data streams (stream.h; runtime.md §6.1, §9.4, §13.2) ---- */
+
+/*
+ * Registers stream_id on this node: chunks of it, from any sender and transport, run cb on this
+ * actor's serial context, FIFO. Registering an existing id replaces its callback from the next
+ * chunk on (chunks already queued keep the old one). Returns 0, ACTR_EINVAL (NULL/empty id,
+ * longer than ACTR_STREAM_ID_MAX, NULL cb), ACTR_ESTATE (the node is stopping), ACTR_ENOMEM.
+ */
+ACTR_API int actr_ctx_register_stream(actr_ctx_t *ctx, const char *stream_id, actr_stream_cb cb,
+                                      void *userdata, actr_error_t *err);
+
+/*
+ * Unregisters stream_id: chunks already queued for the actor still run (drain), later ones are
+ * dropped and counted as unknown_stream. ACTR_ENOTFOUND when it is not registered.
+ */
+ACTR_API int actr_ctx_unregister_stream(actr_ctx_t *ctx, const char *stream_id,
+                                        actr_error_t *err);
+
+/*
+ * Sends one chunk to target's stream chunk->stream_id on lane (ACTR_STREAM_RELIABLE or
+ * ACTR_STREAM_LATENCY_FIRST; anything else ACTR_EINVAL as the reference's
+ * ensure_stream_payload_type). Same hyper: handed over without serialization (the payload by
+ * reference). Other process: a ready WebRTC peer's channel of that QoS, else the direct
+ * WebSocket. Returns once the chunk is queued for the receiver or the transport, waiting at most
+ * timeout_ms (0: ACTR_STREAM_SEND_TIMEOUT_MS, the reference's 15 s) for room; no retry.
+ * Errors: ACTR_EINVAL, ACTR_EUNAVAILABLE (no route to target), ACTR_ETOOBIG (over the
+ * transport's message size), ACTR_ETIMEDOUT (no room within the budget), ACTR_EAGAIN
+ * (a full stream of this very actor: it cannot wait for itself), ACTR_ECLOSED (stopping).
+ * A chunk dropped by the receiver (latency-first, unknown stream) is not an error here.
+ */
+ACTR_API int actr_ctx_send_data_chunk(actr_ctx_t *ctx, const actr_id_t *target,
+                                      const actr_data_chunk_t *chunk, actr_stream_lane_t lane,
+                                      int64_t timeout_ms, actr_error_t *err);
 
 ACTR_END_DECLS
 

@@ -9,6 +9,7 @@
 #include "dispatch/scheduler.h"
 #include "lifecycle/directory.h"
 #include "lifecycle/node_internal.h"
+#include "lifecycle/streams.h"
 
 const char *actr_node_state_name(actr_node_state_t state)
 {
@@ -283,6 +284,7 @@ void actr_node_free(actr_node_t *node)
         return;
     if (node->remote)
         actr_remote_consumer_stop(node->remote); /* queued remote messages stay in the mailbox */
+    actr_streams_close(node); /* no chunk enters the inbox once the drain below begins */
     if (atomic_load(&node->actor_ready)) {
         actr_ref_shutdown(&node->ref);
         actr_ref_wait(&node->ref, -1);
@@ -302,6 +304,7 @@ void actr_node_free(actr_node_t *node)
     actr_node_state_t st = state_of(node);
     if (st >= ACTR_NODE_REGISTERED)
         actr_directory_remove(node->hyper->dir, &node->id, node);
+    actr_streams_free(node); /* after the drain: every queued chunk has run */
     if (node->last_target) {
         actr_node_release(node->last_target);
         node->last_target = NULL;

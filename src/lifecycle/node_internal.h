@@ -36,6 +36,8 @@ struct actr_node {
     /* The last node this actor's entries sent to (a reference), so a stream of sends skips the
      * directory. Touched only from the actor's serial entries, and by actr_node_free(). */
     struct actr_node *last_target;
+    /* Data streams registered by the workload (streams.c), created on first use. */
+    _Atomic(struct actr_streams *) streams;
     /* References on this node taken in advance for the caller field of requests its entries
      * send (one atomic per ACTR_NODE_CREDIT_BLOCK sends). Serial context only; the rest is
      * given back by actr_node_free(). */

@@ -11,6 +11,7 @@
  * and a call whose message is dropped fails at once with UNAVAILABLE.
  */
 #include "lifecycle/remote_internal.h"
+#include "lifecycle/remote_stream.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,8 @@ static void on_event(void *ud, const actr_id_t *peer, actr_rtc_coord_event_t ev)
         break;
     }
     actr_hooks_emit(r->node, &h);
+    if (h.kind == ACTR_HOOK_WEBRTC_DISCONNECTED) /* streams sent to it: runtime.md §5.4 */
+        actr_remote_stream_peer_lost(r, peer);
 }
 
 /* ---- inbound ---- */
@@ -115,8 +118,12 @@ static void on_event(void *ud, const actr_id_t *peer, actr_rtc_coord_event_t ev)
 static void on_message(void *ud, const actr_id_t *peer, int lane, actr_buf_t msg)
 {
     actr_remote_t *r = ud;
-    if (r->stopping || lane > ACTR_RTC_COORD_LANE_RPC_SIGNAL) {
-        actr_buf_release(&msg); /* streams have no consumer on this path yet */
+    if (r->stopping) {
+        actr_buf_release(&msg);
+        return;
+    }
+    if (lane > ACTR_RTC_COORD_LANE_RPC_SIGNAL) { /* stream lanes: remote_stream.c */
+        actr_remote_stream_on_rtc(r, peer, lane, msg);
         return;
     }
     /* Responses complete our pending calls; requests and tells take the admission path of

@@ -11,9 +11,9 @@
  *     host calls and may retain/release it (vtable entries 1-2 / imports retain_context,
  *     release_context);
  *   - the host-op server: decodes one guest->host AbiFrame (HOST_CALL, HOST_TELL,
- *     HOST_CALL_RAW, HOST_DISCOVER; the stream ops 5-7 answer UNSUPPORTED_OP until ctx.h has
- *     streams), performs it through include/actr/ctx.h and encodes the AbiReply (vtable entry 3
- *     / import invoke);
+ *     HOST_CALL_RAW, HOST_DISCOVER, and the stream ops 5-7 REGISTER_STREAM, UNREGISTER_STREAM,
+ *     SEND_DATA_CHUNK whose chunks come back as GUEST_DATA_CHUNK entries), performs it
+ *     through include/actr/ctx.h and encodes the AbiReply (vtable entry 3 / import invoke);
  *   - frame builders for host->guest entries: GUEST_HANDLE (with the full encoded RpcEnvelope),
  *     GUEST_LIFECYCLE, GUEST_HOOK, and the InitPayloadV1 of actr_init;
  *   - actr_abi_workload_new(): an actr_workload_t built on a tiny "guest transport" vtable
@@ -120,7 +120,8 @@ size_t actr_abi_token_count(void);
  *   ACTR_ABI_SUCCESS: *reply holds an encoded AbiReply (malloc'ed, *reply_len > 0) whose status
  *     is the op's own result: 0 with the response bytes (HOST_CALL, HOST_CALL_RAW), empty
  *     (HOST_TELL) or an encoded ActrId (HOST_DISCOVER); PROTOCOL_ERROR for an invalid argument
- *     (dest without kind, invalid ActrId or type); UNSUPPORTED_OP for the stream ops;
+ *     (dest without kind, invalid ActrId or type); UNSUPPORTED_OP for REGISTER_STREAM from
+ *     inside a stream callback (as the reference);
  *     GENERIC_ERROR for an unknown or finished token and any other failure. Error replies
  *     carry a UTF-8 message.
  *   ACTR_ABI_PROTOCOL_ERROR: NULL out-pointers, an undecodable frame or op message, a wrong

@@ -1,7 +1,7 @@
 /*
  * host_ops.c - the host side of guest->host operations (engines.md §1.3, §2.2, §2.4): decode the
  * AbiFrame and its op message, look up the bridge token's ctx, perform the op through ctx.h and
- * encode the AbiReply. Errors are flattened like the reference's: decode failures and invalid
+ * encode the AbiReply (the stream ops 5-7 through streams.c). Errors are flattened like the reference's: decode failures and invalid
  * arguments become PROTOCOL_ERROR, everything else GENERIC_ERROR; unlike the reference the reply
  * carries the error text (the reference sends an empty payload) so guests can say what failed.
  */
@@ -179,9 +179,41 @@ static void op_discover(actr_ctx_t *ctx, const ProtobufCMessage *m, op_result_t 
     free(bytes);
 }
 
+static void op_register_stream(actr_ctx_t *ctx, const ProtobufCMessage *m, op_result_t *r)
+{
+    actr_error_t e = {0};
+    int rc = actr_abi_op_register_stream(ctx, m, &e);
+    if (rc == ACTR_EUNSUPPORTED)
+        fail(r, ACTR_ABI_UNSUPPORTED_OP, "register_stream: %s", e.message);
+    else if (rc != 0)
+        fail_rc(r, "register_stream", rc, &e);
+}
+
+static void op_unregister_stream(actr_ctx_t *ctx, const ProtobufCMessage *m, op_result_t *r)
+{
+    actr_error_t e = {0};
+    int rc = actr_abi_op_unregister_stream(ctx, m, &e);
+    if (rc != 0)
+        fail_rc(r, "unregister_stream", rc, &e);
+}
+
+static void op_send_data_chunk(actr_ctx_t *ctx, const ProtobufCMessage *m, op_result_t *r)
+{
+    const Actr__Abi__HostSendDataChunkV1 *s = (const Actr__Abi__HostSendDataChunkV1 *)m;
+    actr_id_t id;
+    const actr_id_t *target;
+    if (dest_target(s->dest, &id, &target, r) != 0)
+        return;
+    actr_error_t e = {0};
+    int rc = actr_abi_op_send_data_chunk(ctx, target, m, &e);
+    if (rc != 0)
+        fail_rc(r, "send_data_chunk", rc, &e);
+}
+
 typedef void (*op_fn)(actr_ctx_t *ctx, const ProtobufCMessage *m, op_result_t *r);
 
-/* The host ops: message type and handler (NULL handler: known but not available). */
+/* The host ops: message type and handler (NULL handler: known but not available). Streams are
+ * in streams.c. */
 static const struct {
     uint32_t op;
     const ProtobufCMessageDescriptor *desc;
@@ -192,12 +224,12 @@ static const struct {
     {ACTR_ABI_OP_HOST_TELL, &actr__abi__host_tell_v1__descriptor, op_tell, "tell"},
     {ACTR_ABI_OP_HOST_CALL_RAW, &actr__abi__host_call_raw_v1__descriptor, op_call_raw, "call_raw"},
     {ACTR_ABI_OP_HOST_DISCOVER, &actr__abi__host_discover_v1__descriptor, op_discover, "discover"},
-    {ACTR_ABI_OP_HOST_REGISTER_STREAM, &actr__abi__host_register_stream_v1__descriptor, NULL,
-     "register_stream"},
-    {ACTR_ABI_OP_HOST_UNREGISTER_STREAM, &actr__abi__host_unregister_stream_v1__descriptor, NULL,
-     "unregister_stream"},
-    {ACTR_ABI_OP_HOST_SEND_DATA_CHUNK, &actr__abi__host_send_data_chunk_v1__descriptor, NULL,
-     "send_data_chunk"},
+    {ACTR_ABI_OP_HOST_REGISTER_STREAM, &actr__abi__host_register_stream_v1__descriptor,
+     op_register_stream, "register_stream"},
+    {ACTR_ABI_OP_HOST_UNREGISTER_STREAM, &actr__abi__host_unregister_stream_v1__descriptor,
+     op_unregister_stream, "unregister_stream"},
+    {ACTR_ABI_OP_HOST_SEND_DATA_CHUNK, &actr__abi__host_send_data_chunk_v1__descriptor,
+     op_send_data_chunk, "send_data_chunk"},
 };
 
 /* Runs op i's decoded message m for token's ctx; fills r. */
@@ -206,8 +238,7 @@ static void run_op(uint64_t token, size_t i, const ProtobufCMessage *m, op_resul
     actr_ctx_t *ctx;
     const char *why;
     if (!OPS[i].fn)
-        fail(r, ACTR_ABI_UNSUPPORTED_OP, "%s: streams are not supported by this runtime yet",
-             OPS[i].name);
+        fail(r, ACTR_ABI_UNSUPPORTED_OP, "%s: not supported by this runtime", OPS[i].name);
     else if (actr_abi_token_ctx(token, &ctx, &why) != 0)
         fail(r, ACTR_ABI_GENERIC_ERROR, "%s: %s (%llu)", OPS[i].name, why,
              (unsigned long long)token);

@@ -1,12 +1,13 @@
 /*
  * workload.c - an actr_workload_t whose entries are ABI frames sent over an engine's guest
  * transport (engines.md §1.5, §2.4): each entry opens a bridge token for its ctx, builds the
- * frame, lets the engine run it in the guest, closes the token and decodes the AbiReply.
+ * frame, lets the engine run it in the guest, closes the token and decodes the AbiReply. Guest
+ * stream chunks (GUEST_DATA_CHUNK) are entries too, run from the node's stream registry.
  */
 #include <stdlib.h>
 
 #include "actr/log.h"
-#include "engine/abi/abi.h"
+#include "engine/abi/abi_internal.h"
 
 typedef struct abi_workload {
     const actr_abi_guest_vtable_t *vt;
@@ -21,7 +22,21 @@ typedef struct entry {
     const actr_buf_t *request;
     uint32_t lifecycle;      /* GUEST_LIFECYCLE */
     const actr_hook_event_t *event; /* GUEST_HOOK */
+    const actr_data_chunk_t *chunk; /* GUEST_DATA_CHUNK */
+    const actr_id_t *sender;
 } entry_t;
+
+/* The ABI workload whose entry runs on this thread, and whether it is a chunk (host ops use
+ * it to register guest streams: streams.c). */
+static _Thread_local abi_workload_t *tl_w;
+static _Thread_local bool tl_in_chunk;
+
+void *actr_abi_workload_current(bool *in_chunk)
+{
+    if (in_chunk)
+        *in_chunk = tl_in_chunk;
+    return tl_w;
+}
 
 static int build(actr_ctx_t *ctx, const entry_t *en, uint64_t token, uint8_t **frame,
                  size_t *len)
@@ -31,6 +46,8 @@ static int build(actr_ctx_t *ctx, const entry_t *en, uint64_t token, uint8_t **f
         return actr_abi_frame_guest_handle(ctx, en->route_key, en->request, token, frame, len);
     case ACTR_ABI_OP_GUEST_LIFECYCLE:
         return actr_abi_frame_guest_lifecycle(ctx, en->lifecycle, token, frame, len);
+    case ACTR_ABI_OP_GUEST_DATA_CHUNK:
+        return actr_abi_frame_guest_data_chunk(en->chunk, en->sender, token, frame, len);
     default:
         return actr_abi_frame_guest_hook(ctx, en->event, token, frame, len);
     }
@@ -54,8 +71,15 @@ static int run_entry(abi_workload_t *w, actr_ctx_t *ctx, const entry_t *en, actr
         rc = actr_error_set(err, rc, ACTR_KIND_INTERNAL, ACTR_WIRE_INTERNAL,
                             "%s: cannot encode the guest frame (%s)", w->engine,
                             actr_strerror(rc));
-    else
+    else {
+        abi_workload_t *outer_w = tl_w;
+        bool outer_chunk = tl_in_chunk;
+        tl_w = w;
+        tl_in_chunk = en->op == ACTR_ABI_OP_GUEST_DATA_CHUNK;
         rc = w->vt->handle(w->self, frame, frame_len, &reply, &reply_len, err);
+        tl_w = outer_w;
+        tl_in_chunk = outer_chunk;
+    }
     /* The guest has returned: host ops naming this token can no longer reach the ctx. */
     actr_abi_token_close(token);
     free(frame);
@@ -121,6 +145,24 @@ static void wl_on_hook(void *self, actr_ctx_t *ctx, const actr_hook_event_t *eve
         actr_log(ACTR_LOG_WARN, "engine", "guest hook failed", ACTR_KV("engine", w->engine),
                  ACTR_KV("hook", actr_hook_kind_name(event->kind)), ACTR_KV("error", err.message));
     actr_buf_release(&out);
+}
+
+int actr_abi_stream_cb(actr_ctx_t *ctx, void *ud, const actr_data_chunk_t *chunk,
+                       const actr_id_t *sender)
+{
+    abi_workload_t *w = ud;
+    entry_t en = {.op = ACTR_ABI_OP_GUEST_DATA_CHUNK,
+                  .chunk = chunk,
+                  .sender = sender ? sender : actr_ctx_self_id(ctx)};
+    actr_buf_t out;
+    actr_error_t err = {0};
+    int rc = run_entry(w, ctx, &en, &out, &err);
+    if (rc != 0)
+        actr_log(ACTR_LOG_WARN, "engine", "guest stream callback failed",
+                 ACTR_KV("engine", w->engine), ACTR_KV("stream", chunk->stream_id),
+                 ACTR_KV("error", err.message));
+    actr_buf_release(&out);
+    return rc;
 }
 
 static void wl_destroy(void *self)

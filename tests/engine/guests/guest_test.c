@@ -98,14 +98,51 @@ static int unknown_token(actr_guest_ctx_t *ctx, const uint8_t *req, size_t len,
 }
 
 /* HOST_REGISTER_STREAM (op 5): the runtime has no streams yet. */
+/* Streams through the SDK: registers "s", then sends 3 chunks to itself (they arrive after this
+ * entry, serialised with the others); answers the status of the first failing step or 0. */
+static char stream_log[256];
+static int stream_chunks;
+static uint64_t stream_self_serial; /* the sender of chunks the actor sent to itself */
+
+static int on_stream_chunk(actr_guest_ctx_t *ctx, const actr_guest_chunk_t *c,
+                           const actr_guest_id_t *sender)
+{
+    size_t n = strlen(stream_log);
+    snprintf(stream_log + n, sizeof stream_log - n, "%s%llu:%.*s:%.*s=%.*s", n ? "," : "",
+             (unsigned long long)c->sequence, (int)c->len, (const char *)c->payload,
+             c->metadata_count ? (int)c->metadata[0].key_len : 0,
+             c->metadata_count ? c->metadata[0].key : "",
+             c->metadata_count ? (int)c->metadata[0].value_len : 0,
+             c->metadata_count ? c->metadata[0].value : "");
+    if (stream_chunks++ == 0) {
+        /* Not allowed from a stream callback (the reference answers UNSUPPORTED_OP). */
+        n = strlen(stream_log);
+        snprintf(stream_log + n, sizeof stream_log - n, ",reg_in_chunk=%d,self_sender=%d",
+                 actr_guest_register_stream(ctx, "s2", on_stream_chunk),
+                 sender->serial == stream_self_serial);
+    }
+    return 0;
+}
+
 static int stream(actr_guest_ctx_t *ctx, const uint8_t *req, size_t len, actr_guest_buf_t *resp)
 {
-    static const uint8_t reg[] = {0x0a, 0x01, 's'}; /* HostRegisterStreamV1{stream_id "s"} */
-    int32_t status = 99;
-    actr_guest_buf_t reply;
-    int32_t rc = actr_guest_host_op(actr_guest_token(ctx), 5, reg, sizeof reg, &status, &reply);
-    actr_guest_buf_free(&reply);
-    return reply_i32(resp, rc != 0 ? rc : status);
+    stream_self_serial = actr_guest_self_id(ctx)->serial;
+    int rc = actr_guest_register_stream(ctx, "s", on_stream_chunk);
+    static const actr_guest_meta_t meta = {"k", "v", 1, 1};
+    for (uint64_t i = 0; rc == 0 && i < 3; i++) {
+        char text[8];
+        snprintf(text, sizeof text, "c%llu", (unsigned long long)i);
+        actr_guest_chunk_t c = {.stream_id = "s", .sequence = i, .payload = (const uint8_t *)text,
+                                .len = strlen(text), .metadata = &meta, .metadata_count = 1};
+        rc = actr_guest_send_data_chunk(ctx, NULL, &c, ACTR_GUEST_STREAM_RELIABLE);
+    }
+    return reply_i32(resp, rc);
+}
+
+static int stream_log_get(actr_guest_ctx_t *ctx, const uint8_t *req, size_t len,
+                          actr_guest_buf_t *resp)
+{
+    return actr_guest_reply(resp, stream_log, strlen(stream_log));
 }
 
 /* Calls this actor itself synchronously (Dest::Workload): answers "<status> <host message>". */
@@ -197,10 +234,13 @@ int actr_guest_main(void)
         {"test.Guest.Stream", stream},     {"test.Guest.CallSelf", call_self},
         {"test.Guest.Tell", tell},         {"test.Guest.Info", info},
         {"test.Guest.Fail", fail},         {"test.Guest.Journal", get_journal},
+        {"test.Guest.StreamLog", stream_log_get},
     };
     guest_init_count++;
     journal[0] = '\0';
     in_guest = max_in_guest = 0;
+    stream_log[0] = '\0';
+    stream_chunks = 0;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (actr_guest_route(routes[i].key, routes[i].fn) != 0)
             return -1;

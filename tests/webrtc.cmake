@@ -32,3 +32,6 @@ foreach(stack wrtc werift)
   set_tests_properties(test_rtc_interop_${stack} PROPERTIES TIMEOUT 400 SKIP_RETURN_CODE 77
                        ENVIRONMENT "${ACTR_TEST_ENV}")
 endforeach()
+
+# Media tracks (src/wire/webrtc/media.c): SRTP samples, renegotiation from either side, bad input.
+actr_add_test(NAME test_rtc_media SOURCES ${RTC_TEST_DIR}/test_rtc_media.c LIBS rtc_pair TIMEOUT 120)

@@ -18,6 +18,7 @@
 #include "actr/log.h"
 #include "base/uuid.h"
 #include "lifecycle/hooks.h"
+#include "lifecycle/media.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/remote_webrtc.h"
 #include "lifecycle/request.h"
@@ -129,7 +130,7 @@ int actr_remote_webrtc_open(actr_remote_t *r)
         cc.local_addresses = addrs;
     }
     actr_rtc_coord_callbacks_t cb = {.on_message = on_message, .on_event = on_event,
-                                     .userdata = r};
+                                     .on_sample = actr_media_on_sample, .userdata = r};
     int rc = actr_rtc_coord_new(r->uv, r->sigc, &cc, &cb, &r->rtc);
     if (rc != 0)
         actr_log(ACTR_LOG_WARN, "remote", "WebRTC unavailable; direct WebSocket only",

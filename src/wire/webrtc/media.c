@@ -114,6 +114,16 @@ bool actr_rtc_peer_needs_renegotiation(const actr_rtc_peer_t *p)
     return p && p->media && p->media->dirty && p->have_remote;
 }
 
+void actr_rtc_peer_rollback(actr_rtc_peer_t *p)
+{
+    if (!p || p->closing || p->sig != SIG_HAVE_LOCAL_OFFER || !p->reoffer)
+        return;
+    p->sig = SIG_STABLE;
+    p->reoffer = false;
+    if (p->media)
+        p->media->dirty = true;
+}
+
 void actr_rtc_media_local_params(actr_rtc_peer_t *p, actr_sdp_local_t *l)
 {
     actr_rtc_media_t *m = p->media;

@@ -180,6 +180,9 @@ bool actr_rtc_peer_needs_renegotiation(const actr_rtc_peer_t *p);
 /* A renegotiation offer (same ICE credentials and DTLS) from either side of an established
  * session. ACTR_ESTATE without a remote description or with an offer/answer in progress. */
 int actr_rtc_peer_renegotiate(actr_rtc_peer_t *p, char **sdp);
+/* Abandons our unanswered renegotiation offer (glare, timeout): back to stable, the tracks
+ * stay marked as changed so a later actr_rtc_peer_renegotiate() offers them again. */
+void actr_rtc_peer_rollback(actr_rtc_peer_t *p);
 /* One sample as one RTP packet on a negotiated track. Returns 0, ACTR_ENOTFOUND (no such
  * track), ACTR_ESTATE (not negotiated yet or DTLS/SRTP not up), ACTR_ETOOBIG, ACTR_EINVAL. */
 int actr_rtc_peer_send_sample(actr_rtc_peer_t *p, const char *track_id, uint32_t timestamp,

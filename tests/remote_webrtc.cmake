@@ -1,7 +1,8 @@
 # WebRTC between nodes (docs/WEBRTC-COORDINATOR.md): two nodes through a real actrd, calls and
 # tells only over data channels, a forced ICE restart, a signaling outage; and the demo.
 # The program the tests below drive (not a test by itself: run.sh starts actrd around it).
-add_executable(rtc_nodes ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/rtc_nodes.c)
+add_executable(rtc_nodes ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/rtc_nodes.c
+                         ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/media_nodes.c)
 set_target_properties(rtc_nodes PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
 target_link_libraries(rtc_nodes PRIVATE actr_test_support)
 actr_target_warnings(rtc_nodes)
@@ -13,6 +14,11 @@ add_test(NAME remote_webrtc_nodes_prefer
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/run.sh ${PROJECT_BINARY_DIR} prefer)
 set_tests_properties(remote_webrtc_nodes_prefer PROPERTIES TIMEOUT 120 ENVIRONMENT "${ACTR_TEST_ENV}"
   PASS_REGULAR_EXPRESSION "WebSocket first, WebRTC set up in the background: ok.*signaling outage: ok")
+# Media tracks both ways between the two nodes (include/actr/media.h; media_nodes.c).
+add_test(NAME remote_webrtc_media
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/remote_webrtc/run.sh ${PROJECT_BINARY_DIR} media)
+set_tests_properties(remote_webrtc_media PROPERTIES TIMEOUT 120 ENVIRONMENT "${ACTR_TEST_ENV}"
+  PASS_REGULAR_EXPRESSION "media: ok")
 add_test(NAME example_echo_webrtc
          COMMAND ${PROJECT_SOURCE_DIR}/scripts/demo-echo-webrtc.sh ${PROJECT_BINARY_DIR}
                  "ping over WebRTC")

@@ -31,4 +31,13 @@ foreach(stack wrtc werift)
            WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
   set_tests_properties(test_rtc_interop_${stack} PROPERTIES TIMEOUT 400 SKIP_RETURN_CODE 77
                        ENVIRONMENT "${ACTR_TEST_ENV}")
+  # Media both ways (a VP8 track each, then our renegotiation adding Opus), both roles.
+  add_test(NAME test_rtc_interop_media_${stack}
+           COMMAND test_rtc_interop ${RTC_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/interop ${stack} --media
+           WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
+  set_tests_properties(test_rtc_interop_media_${stack} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+                       LABELS interop ENVIRONMENT "${ACTR_TEST_ENV}")
 endforeach()
+
+# Media tracks (src/wire/webrtc/media.c): SRTP samples, renegotiation from either side, bad input.
+actr_add_test(NAME test_rtc_media SOURCES ${RTC_TEST_DIR}/test_rtc_media.c LIBS rtc_pair TIMEOUT 120)

@@ -82,6 +82,7 @@ struct actr_remote {
     struct actr_dup_wait *dup_waits;    /* duplicates waiting for their original (inbound) */
     /* WebRTC (issue 6, remote_webrtc.c): the coordinator, created with signaling. */
     actr_rtc_coord_t *rtc;
+    struct actr_media_reg *media_reg; /* media.c: remote track id -> callback (lazy) */
     int rtc_mode; /* actr_rtc_mode_t */
     struct actr_net_events *net; /* network events (network_event.c), made by the first one */
 

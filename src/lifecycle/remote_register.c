@@ -5,6 +5,7 @@
  */
 #include "lifecycle/remote_internal.h"
 #include "lifecycle/network_event.h"
+#include "lifecycle/media.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -537,5 +538,6 @@ void actr_remote_free(actr_remote_t *r)
         actr_hmap_free(r->peer_urls, free_url);
     if (r->pending)
         actr_hmap_free(r->pending, NULL); /* emptied by actr_remote_fail_pending() */
+    actr_media_reg_free(r);
     free(r);
 }

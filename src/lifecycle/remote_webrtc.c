@@ -20,6 +20,7 @@
 #include "base/uuid.h"
 #include "lifecycle/hooks.h"
 #include "lifecycle/network_event.h"
+#include "lifecycle/media.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/remote_webrtc.h"
 #include "lifecycle/request.h"
@@ -188,7 +189,7 @@ int actr_remote_webrtc_open(actr_remote_t *r, actr_error_t *err)
     cc.n_local_addresses = local_addresses(w, addrs_buf, sizeof addrs_buf, addrs);
     cc.local_addresses = cc.n_local_addresses ? addrs : NULL;
     actr_rtc_coord_callbacks_t cb = {.on_message = on_message, .on_event = on_event,
-                                     .userdata = r};
+                                     .on_sample = actr_media_on_sample, .userdata = r};
     rc = actr_rtc_coord_new(r->uv, r->sigc, &cc, &cb, &r->rtc);
     if (rc != 0)
         actr_log(ACTR_LOG_WARN, "remote", "WebRTC unavailable; direct WebSocket only",

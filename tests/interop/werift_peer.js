@@ -49,7 +49,11 @@ const adapter = {
   },
   onTrack(pc, cb, packets) {
     pc.ontrack = (e) => {
-      e.track.onReceiveRtp.subscribe(() => { packets.count++; });
+      e.track.onReceiveRtp.subscribe((rtp) => {
+        packets.count++;
+        packets.bytes += rtp.payload.length;
+        if (e.track.kind === 'audio') packets.audio++;
+      });
       cb(e.track.kind, e.track.id);
     };
   },
@@ -67,7 +71,8 @@ const adapter = {
     }, 100);
     return () => clearInterval(timer);
   },
-  packetsReceived: async (pc, packets) => packets.count,
+  packetsReceived: async (pc, packets, kind) => (kind === 'audio' ? packets.audio : packets.count),
+  bytesReceived: async (pc, packets) => packets.bytes, // RTP payload bytes
 };
 
 run(adapter, process.argv).catch((e) => { console.error(e); process.exit(1); });

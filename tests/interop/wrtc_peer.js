@@ -54,10 +54,19 @@ const adapter = {
     const timer = setInterval(() => source.onFrame({ width, height, data }), 100);
     return () => { clearInterval(timer); track.stop(); };
   },
-  async packetsReceived(pc) {
+  async packetsReceived(pc, packets, kind) {
     if (!pc) return 0;
     let n = 0;
-    (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') n += s.packetsReceived || 0; });
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && (!kind || (s.kind || s.mediaType) === kind)) n += s.packetsReceived || 0;
+    });
+    return n;
+  },
+  // RTP payload bytes (inbound-rtp bytesReceived excludes headers and padding)
+  async bytesReceived(pc) {
+    if (!pc) return 0;
+    let n = 0;
+    (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') n += s.bytesReceived || 0; });
     return n;
   },
 };

@@ -8,7 +8,10 @@
  * With "prefer" the service also has a direct WebSocket listener: the first call goes there while
  * WebRTC is set up in the background, and once the peer is ready the traffic moves to it.
  *
- * usage: rtc_nodes SERVICE_TOML CLIENT_TOML ACTRD_PID [prefer]
+ * With "media" (media_nodes.c): after the first calls, media tracks both ways instead of the
+ * restart and outage steps.
+ *
+ * usage: rtc_nodes SERVICE_TOML CLIENT_TOML ACTRD_PID [prefer|media]
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,6 +26,7 @@
 #include "actr/ref.h"
 #include "actr/workload.h"
 #include "lifecycle/remote_webrtc.h"
+#include "media_nodes.h"
 
 #define WAIT_MS 20000 /* bounds every wait; sanitizer builds are slow */
 
@@ -155,11 +159,13 @@ static uint64_t restarts_done(side_t *a, side_t *b)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "prefer") == 0)) {
-        fprintf(stderr, "usage: rtc_nodes SERVICE_TOML CLIENT_TOML ACTRD_PID [prefer]\n");
+    if (argc != 4 && !(argc == 5 && (strcmp(argv[4], "prefer") == 0 ||
+                                      strcmp(argv[4], "media") == 0))) {
+        fprintf(stderr, "usage: rtc_nodes SERVICE_TOML CLIENT_TOML ACTRD_PID [prefer|media]\n");
         return 2;
     }
-    bool prefer = argc == 5;
+    bool prefer = argc == 5 && strcmp(argv[4], "prefer") == 0;
+    bool media = argc == 5 && !prefer;
     pid_t actrd = (pid_t)atol(argv[3]);
     static const actr_route_t svc_routes[] = {{"test.Echo.Echo", h_echo},
                                               {"test.Echo.Tell", h_tell},
@@ -216,6 +222,13 @@ int main(int argc, char **argv)
           (unsigned long)cs.ready, (unsigned long)ss.ready);
     printf("calls and tells over WebRTC: ok (client sent %lu, service received %lu)\n",
            (unsigned long)cs.msgs_out, (unsigned long)ss.msgs_in);
+    if (media) {
+        failures += media_nodes_run(cli.node, svc.node, WAIT_MS);
+        printf("media: %s\n", failures ? "failed" : "ok");
+        stop(&cli);
+        stop(&svc);
+        return failures ? 1 : 0;
+    }
 
     /* 2. A forced ICE restart (the offerer restarts; an answerer asks it to). */
     CHECK(actr_remote_webrtc_restart_ice(cli.node, &svc_id) == 0, "restart accepted");

@@ -139,6 +139,7 @@ void actr_rtc_coord_peer_free(actr_rtc_coord_t *c, rpeer_t *p, int rc, const cha
         cool_fail(c, &p->id); /* our attempt failed: the next one waits (5 s doubling to 60 s) */
     pc_drop(p);
     actr_rtc_coord_queue_fail(c, p, rc);
+    actr_rtc_coord_media_free(p);
     actr_log(ACTR_LOG_INFO, "webrtc", "peer connection closed", ACTR_KV("peer", p->key),
              ACTR_KV("why", why));
     if (had_conn || p->hooked)
@@ -172,6 +173,12 @@ static int relay_sdp(actr_rtc_coord_t *c, rpeer_t *p, Webrtc__SessionDescription
     r.payload_case = SIGNALING__ACTR_RELAY__PAYLOAD_SESSION_DESCRIPTION;
     r.session_description = &d;
     return relay(c, p, &r);
+}
+
+int actr_rtc_coord_relay_sdp(actr_rtc_coord_t *c, rpeer_t *p, int type, const char *sdp,
+                             const char *exchange_id)
+{
+    return relay_sdp(c, p, (Webrtc__SessionDescription__Type)type, sdp, exchange_id);
 }
 
 static void new_exchange_id(char out[ACTR_UUID_STR_LEN + 1])
@@ -322,7 +329,8 @@ static int pc_new(actr_rtc_coord_t *c, rpeer_t *p, bool offerer)
     actr_rtc_peer_callbacks_t cb = {.on_candidate = pc_on_candidate, .on_state = pc_on_state,
                                     .on_channel_open = pc_on_open,
                                     .on_channel_closed = pc_on_chan_closed,
-                                    .on_message = pc_on_message, .on_closed = pc_on_closed};
+                                    .on_message = pc_on_message, .on_closed = pc_on_closed,
+                                    .on_sample = actr_rtc_coord_media_on_sample};
     int rc = actr_rtc_peer_new(c->env, offerer, &pc, &cb, l, &p->pc);
     if (rc != 0) {
         free(l);
@@ -336,6 +344,7 @@ static int pc_new(actr_rtc_coord_t *c, rpeer_t *p, bool offerer)
     p->st = ACTR_RTC_NEW;
     p->st_since = actr_clock_mono_ms();
     p->restarting = false;
+    actr_rtc_coord_media_attach(p);
     for (int i = 0; i < ACTR_RTC_COORD_LANES; i++) {
         p->rx[i] = actr_lane_rx_new(NULL);
         if (!p->rx[i]) {
@@ -520,6 +529,10 @@ static void on_offer(actr_rtc_coord_t *c, rpeer_t *p, const actr_id_t *src,
 {
     if (!d->sdp_exchange_id || !d->sdp_exchange_id[0] || !d->sdp)
         return; /* an offer without sdp_exchange_id is ignored (spec 7.3) */
+    if (d->type == WEBRTC__SESSION_DESCRIPTION__TYPE__RENEGOTIATION_OFFER && p && p->pc) {
+        actr_rtc_coord_media_on_offer(c, p, d); /* same transport, new sections */
+        return;
+    }
     bool restart = d->type != WEBRTC__SESSION_DESCRIPTION__TYPE__OFFER && p && p->pc &&
                    !p->offerer;
     if (!p && !(p = peer_add(c, src)))
@@ -556,6 +569,8 @@ static void on_offer(actr_rtc_coord_t *c, rpeer_t *p, const actr_id_t *src,
 
 static void on_answer(actr_rtc_coord_t *c, rpeer_t *p, const Webrtc__SessionDescription *d)
 {
+    if (actr_rtc_coord_media_on_answer(c, p, d))
+        return; /* the answer to our renegotiation */
     /* Applied only to our pending offer's exchange id; stale or unknown answers are ignored. */
     if (!p || !p->pc || !p->offerer || !p->offer_pending || !d->sdp || !d->sdp_exchange_id ||
         strcmp(d->sdp_exchange_id, p->exchange_id) != 0)
@@ -704,6 +719,7 @@ static void on_tick(uv_timer_t *t)
             continue;
         }
         tick_answered(c, p);
+        actr_rtc_coord_media_tick(c, p, now);
         /* Health check (spec 7.4): long-failed or long-disconnected peers are closed. */
         if (health && ((p->st == ACTR_RTC_FAILED && now - p->st_since > FAILED_CLOSE_MS) ||
                        (p->st == ACTR_RTC_DISCONNECTED &&

@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "actr/buf.h"
+#include "actr/media.h"
 #include "actr/types.h"
 #include "wire/signaling/client.h"
 
@@ -77,6 +78,9 @@ typedef struct actr_rtc_coord_callbacks {
     void (*on_message)(void *ud, const actr_id_t *peer, int lane, actr_buf_t msg);
     /* Connection life of a peer; relayed: -1 unknown, 0 direct, 1 TURN. */
     void (*on_event)(void *ud, const actr_id_t *peer, actr_rtc_coord_event_t ev);
+    /* One media sample of a remote track (media_coord.c); valid during the call only. */
+    void (*on_sample)(void *ud, const actr_id_t *peer, const char *track_id,
+                      const actr_media_sample_t *sample);
     void *userdata;
 } actr_rtc_coord_callbacks_t;
 
@@ -159,5 +163,18 @@ void actr_rtc_coord_set_self(actr_rtc_coord_t *c, const actr_id_t *self);
 void actr_rtc_coord_set_turn(actr_rtc_coord_t *c, const char *username, const char *password);
 
 void actr_rtc_coord_stats(const actr_rtc_coord_t *c, actr_rtc_coord_stats_t *out);
+
+/* ---- media (media_coord.c; spec 7.4 and 8.7) ----
+ * A track towards peer: connects if needed; a ready connection is renegotiated (our
+ * RENEGOTIATION_OFFER, answered with the same sdp_exchange_id) on the next tick. codec is an
+ * actr_sdp_codec_id_t (VP8 1, H264 2, OPUS 3). Tracks survive a replaced peer connection.
+ * Returns 0, ACTR_EINVAL, ACTR_EEXIST, ACTR_ERANGE, ACTR_EUNAVAILABLE. */
+int actr_rtc_coord_add_track(actr_rtc_coord_t *c, const actr_id_t *peer, const char *track_id,
+                             int codec);
+int actr_rtc_coord_remove_track(actr_rtc_coord_t *c, const actr_id_t *peer, const char *track_id);
+/* One sample as one RTP packet. ACTR_ENOTFOUND (no such track), ACTR_ESTATE (not negotiated or
+ * not connected yet), ACTR_ETOOBIG. */
+int actr_rtc_coord_send_sample(actr_rtc_coord_t *c, const actr_id_t *peer, const char *track_id,
+                               uint32_t timestamp, const uint8_t *data, size_t len);
 
 #endif /* ACTR_WIRE_WEBRTC_COORDINATOR_H */

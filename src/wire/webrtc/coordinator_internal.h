@@ -63,6 +63,8 @@ struct rpeer {
     actr_lane_rx_t *rx[ACTR_RTC_COORD_LANES];
     queued_t *queue;
     uint32_t nqueue;
+    /* media_coord.c: our tracks towards this peer, our renegotiation in flight (NULL: none) */
+    struct coord_media *media;
 };
 
 /* A peer whose connection attempts failed: no new attempt from us before until_ms. */
@@ -106,6 +108,24 @@ void actr_rtc_coord_restart_begin(actr_rtc_coord_t *c, rpeer_t *p); /* offerer, 
 void actr_rtc_coord_emit(actr_rtc_coord_t *c, rpeer_t *p, actr_rtc_coord_event_t ev);
 void actr_rtc_coord_request_restart(actr_rtc_coord_t *c, rpeer_t *p, const char *reason);
 void actr_rtc_coord_maybe_finish(actr_rtc_coord_t *c);
+
+/* media_coord.c */
+/* The peer connection's on_sample (arg is its link_t). */
+void actr_rtc_coord_media_on_sample(void *arg, const actr_rtp_sample_t *s);
+/* A fresh peer connection for p: gives it p's tracks, forgets a renegotiation in flight. */
+void actr_rtc_coord_media_attach(rpeer_t *p);
+/* A RENEGOTIATION_OFFER for an existing connection: answered here. */
+void actr_rtc_coord_media_on_offer(actr_rtc_coord_t *c, rpeer_t *p,
+                                   const Webrtc__SessionDescription *d);
+/* An ANSWER: true when it answered our renegotiation (consumed). */
+bool actr_rtc_coord_media_on_answer(actr_rtc_coord_t *c, rpeer_t *p,
+                                    const Webrtc__SessionDescription *d);
+/* Per tick for a ready peer: sends a renegotiation offer when tracks changed. */
+void actr_rtc_coord_media_tick(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now);
+void actr_rtc_coord_media_free(rpeer_t *p);
+/* coordinator.c, for media_coord.c */
+int actr_rtc_coord_relay_sdp(actr_rtc_coord_t *c, rpeer_t *p, int type, const char *sdp,
+                             const char *exchange_id);
 
 /* coordinator_io.c */
 void actr_rtc_coord_on_frame(actr_rtc_coord_t *c, rpeer_t *p, int lane, const uint8_t *data,

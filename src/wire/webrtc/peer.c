@@ -140,8 +140,12 @@ static void ice_data(void *arg, const uint8_t *d, size_t n)
         return;
     if (d[0] >= 20 && d[0] <= 63)
         actr_dtls_input(p->dtls, d, n);
-    else if (d[0] >= 128 && d[0] <= 191 && p->cbs.on_rtp)
-        p->cbs.on_rtp(p->arg, d, n);
+    else if (d[0] >= 128 && d[0] <= 191) {
+        if (p->cbs.on_rtp)
+            p->cbs.on_rtp(p->arg, d, n);
+        if (!p->closing)
+            actr_rtc_media_input(p, d, n);
+    }
 }
 
 /* ---- DTLS callbacks ----------------------------------------------------------------------- */
@@ -156,6 +160,7 @@ static void dtls_connected(void *arg)
 {
     actr_rtc_peer_t *p = arg;
     p->ever_connected = true;
+    actr_rtc_media_dtls_up(p); /* before CONNECTED: a sample may be sent from on_state */
     actr_rtc_peer_set_state(p, ACTR_RTC_CONNECTED, 0, "dtls up");
     int rc = actr_rtc_dc_start(p);
     if (rc != 0)
@@ -289,6 +294,7 @@ static void teardown(uv_timer_t *t)
     p->local_sdp = NULL;
     actr_sdp_free(p->pending_offer);
     p->pending_offer = NULL;
+    actr_rtc_media_free(p);
     uv_close((uv_handle_t *)&p->close_timer, on_close_timer_closed);
 }
 
@@ -324,7 +330,10 @@ static int local_params(actr_rtc_peer_t *p, actr_sdp_local_t *l, char *ufrag, ch
     l->data_channel = 1;
     l->sctp_port = ACTR_SCTP_DEFAULT_PORT;
     l->max_message_size = p->cfg.max_message_size;
-    l->answer_setup = ACTR_SDP_SETUP_ACTIVE;
+    /* An answer to a renegotiation keeps the DTLS role of the session. */
+    l->answer_setup = p->dtls_started && !p->dtls_client ? ACTR_SDP_SETUP_PASSIVE
+                                                          : ACTR_SDP_SETUP_ACTIVE;
+    actr_rtc_media_local_params(p, l);
     return rc;
 }
 
@@ -347,6 +356,7 @@ static int adopt_local(actr_rtc_peer_t *p, const actr_sdp_t *desc, char **sdp)
     snprintf(p->mid, sizeof(p->mid), "%s", idx < 0 ? "" : desc->media[idx].mid);
     if (idx >= 0)
         p->local_setup = desc->media[idx].setup;
+    actr_rtc_media_local_adopted(p, desc);
     *sdp = text;
     return 0;
 }
@@ -413,6 +423,7 @@ static void start_dtls(actr_rtc_peer_t *p, actr_sdp_setup_t local, actr_sdp_setu
         return;
     }
     p->dtls_started = true;
+    p->dtls_client = client == 1;
     if (actr_dtls_start(p->dtls, client == 1, p->remote_fp) != 0)
         actr_rtc_peer_set_state(p, ACTR_RTC_FAILED, ACTR_EINTERNAL, "dtls could not start");
 }
@@ -467,8 +478,10 @@ int actr_rtc_peer_set_remote(actr_rtc_peer_t *p, actr_sdp_type_t type, const cha
     if (p->closing)
         return ACTR_ESTATE;
     bool offer = type == ACTR_SDP_OFFER;
-    if (offer ? (p->offerer || p->sig == SIG_HAVE_LOCAL_OFFER)
-              : (!p->offerer || p->sig != SIG_HAVE_LOCAL_OFFER)) {
+    /* The offerer accepts an offer once the session is up (a renegotiation, spec 7.4); the
+     * answerer accepts an answer to its own renegotiation offer. */
+    if (offer ? (p->sig == SIG_HAVE_LOCAL_OFFER || (p->offerer && !p->have_remote))
+              : (p->sig != SIG_HAVE_LOCAL_OFFER || (!p->offerer && !p->reoffer))) {
         actr_error_set(err, ACTR_ESTATE, ACTR_KIND_CLIENT, 0, "%s not expected now",
                        offer ? "offer" : "answer");
         return ACTR_ESTATE;
@@ -484,6 +497,8 @@ int actr_rtc_peer_set_remote(actr_rtc_peer_t *p, actr_sdp_type_t type, const cha
     }
     if (rc == 0)
         rc = apply_remote_media(p, &d->media[idx], err);
+    if (rc == 0)
+        actr_rtc_media_remote(p, d);
     if (rc != 0) {
         actr_sdp_free(d);
         return rc;
@@ -497,6 +512,7 @@ int actr_rtc_peer_set_remote(actr_rtc_peer_t *p, actr_sdp_type_t type, const cha
     actr_sdp_setup_t remote = d->media[idx].setup;
     actr_sdp_free(d);
     p->sig = SIG_STABLE;
+    p->reoffer = false;
     start_dtls(p, ACTR_SDP_SETUP_ACTPASS, remote);
     return 0;
 }
@@ -543,6 +559,18 @@ int actr_rtc_peer_add_candidate(actr_rtc_peer_t *p, const char *candidate, const
     if (!ufrag || !ufrag[0])
         return ACTR_EINVAL; /* spec 7.3: candidates without username_fragment are dropped */
     return actr_ice_add_remote_candidate(p->ice, candidate, ufrag, res);
+}
+
+int actr_rtc_peer_renegotiate(actr_rtc_peer_t *p, char **sdp)
+{
+    if (!p || !sdp)
+        return ACTR_EINVAL;
+    if (p->closing || p->sig != SIG_STABLE || !p->have_remote || !p->local_sdp)
+        return ACTR_ESTATE;
+    int rc = make_offer(p, true, sdp); /* same credentials: not a restart, just new sections */
+    if (rc == 0)
+        p->reoffer = true;
+    return rc;
 }
 
 /* ---- misc --------------------------------------------------------------------------------- */

@@ -37,6 +37,7 @@
 #include "wire/webrtc/dcep.h"
 #include "wire/webrtc/dtls.h"
 #include "wire/webrtc/ice.h"
+#include "wire/webrtc/rtp.h"
 #include "wire/webrtc/sdp.h"
 
 typedef struct actr_rtc_env actr_rtc_env_t;
@@ -83,6 +84,9 @@ typedef struct actr_rtc_peer_callbacks {
     void (*on_buffered_low)(void *arg, actr_rtc_lane_t lane);  /* then fell to buffered_low */
     /* An RTP/RTCP datagram (first byte 128..191), for the media layer. */
     void (*on_rtp)(void *arg, const uint8_t *data, size_t len);
+    /* One received media sample (media.c: SRTP-authenticated, resolved to a remote track). The
+     * sample and its payload are valid during the call only. */
+    void (*on_sample)(void *arg, const actr_rtp_sample_t *sample);
     /* Everything is released: the last callback of this peer. */
     void (*on_closed)(void *arg);
 } actr_rtc_peer_callbacks_t;
@@ -149,6 +153,42 @@ void actr_rtc_peer_stats(const actr_rtc_peer_t *p, actr_ice_stats_t *ice, actr_d
 
 /* Feeds a datagram as if ICE had received it (tests: garbage injection). */
 void actr_rtc_peer_inject(actr_rtc_peer_t *p, const uint8_t *data, size_t len);
+
+/* ---- media tracks (media.c; spec/protocol.md 8.7) ------------------------------------------
+ * A track added before the offer/answer is in it; one added or removed later needs a new offer
+ * on the same ICE/DTLS transport: actr_rtc_peer_renegotiate() (either side; the remote answers,
+ * applied with actr_rtc_peer_set_remote(ANSWER)). Sections keep their order and mids; a removed
+ * track's section turns recvonly. One sample = one SRTP packet (no packetization). */
+
+typedef struct actr_rtc_media_stats {
+    uint64_t tx_packets, tx_bytes, tx_errors;
+    uint64_t rx_packets, rx_bytes; /* delivered samples and their payload bytes */
+    uint64_t rx_rtcp;              /* authenticated RTCP (not interpreted) */
+    uint64_t rx_garbage;           /* not RTP/RTCP, short, malformed header, oversized */
+    uint64_t rx_no_keys;           /* before DTLS gave SRTP keys */
+    uint64_t rx_auth_failed;       /* SRTP/SRTCP authentication failed */
+    uint64_t rx_replayed;          /* SRTP replay window */
+    uint64_t rx_unknown_track;     /* SSRC/payload type of no remote track */
+} actr_rtc_media_stats_t;
+
+/* codec VP8/H264/OPUS, track_id non-empty without spaces (<= 64 chars). Returns 0, ACTR_EINVAL,
+ * ACTR_EEXIST, ACTR_ERANGE (more than ACTR_SDP_MAX_TRACKS), ACTR_ESTATE (closing). */
+int actr_rtc_peer_add_track(actr_rtc_peer_t *p, actr_sdp_codec_id_t codec, const char *track_id);
+/* Returns 0 or ACTR_ENOTFOUND. */
+int actr_rtc_peer_remove_track(actr_rtc_peer_t *p, const char *track_id);
+/* Tracks changed since our last description of an established session. */
+bool actr_rtc_peer_needs_renegotiation(const actr_rtc_peer_t *p);
+/* A renegotiation offer (same ICE credentials and DTLS) from either side of an established
+ * session. ACTR_ESTATE without a remote description or with an offer/answer in progress. */
+int actr_rtc_peer_renegotiate(actr_rtc_peer_t *p, char **sdp);
+/* Abandons our unanswered renegotiation offer (glare, timeout): back to stable, the tracks
+ * stay marked as changed so a later actr_rtc_peer_renegotiate() offers them again. */
+void actr_rtc_peer_rollback(actr_rtc_peer_t *p);
+/* One sample as one RTP packet on a negotiated track. Returns 0, ACTR_ENOTFOUND (no such
+ * track), ACTR_ESTATE (not negotiated yet or DTLS/SRTP not up), ACTR_ETOOBIG, ACTR_EINVAL. */
+int actr_rtc_peer_send_sample(actr_rtc_peer_t *p, const char *track_id, uint32_t timestamp,
+                              const uint8_t *data, size_t len);
+void actr_rtc_peer_media_stats(const actr_rtc_peer_t *p, actr_rtc_media_stats_t *out);
 
 /* Closes (SCTP ABORT, DTLS close_notify, ICE agent) and frees asynchronously; on_closed runs
  * at the end. Safe inside callbacks. NULL or twice: no-op. */

@@ -39,6 +39,8 @@ typedef enum sig_state {
     SIG_HAVE_REMOTE_OFFER,
 } sig_state_t;
 
+typedef struct actr_rtc_media actr_rtc_media_t;
+
 struct actr_rtc_peer {
     actr_rtc_env_t *env;
     bool offerer;
@@ -70,6 +72,10 @@ struct actr_rtc_peer {
     int8_t sid_lane[ACTR_SCTP_STREAMS]; /* -1 or the lane using that stream */
     uv_timer_t close_timer;
     int pending_closes; /* handles still closing (the close timer, DTLS) */
+    /* media.c: tracks, SRTP, demux (NULL while the session has no media) */
+    actr_rtc_media_t *media;
+    bool dtls_client;  /* our DTLS role once started (answers to renegotiation keep it) */
+    bool reoffer;      /* our pending offer is a renegotiation (either role may send one) */
 };
 
 /* peer.c: state change with the callback. */
@@ -83,5 +89,18 @@ int actr_rtc_dc_start(actr_rtc_peer_t *p);
 void actr_rtc_dc_open_pending(actr_rtc_peer_t *p);
 /* DTLS delivered an SCTP packet. */
 void actr_rtc_dc_input(actr_rtc_peer_t *p, const uint8_t *data, size_t len);
+
+/* media.c */
+void actr_rtc_media_free(actr_rtc_peer_t *p);
+/* Our tracks into the builder parameters. */
+void actr_rtc_media_local_params(actr_rtc_peer_t *p, actr_sdp_local_t *l);
+/* Our new local description: bind each track's sender to its negotiated payload type. */
+void actr_rtc_media_local_adopted(actr_rtc_peer_t *p, const actr_sdp_t *desc);
+/* A new remote description: rebuild the receive demux. */
+void actr_rtc_media_remote(actr_rtc_peer_t *p, const actr_sdp_t *desc);
+/* DTLS is up: SRTP contexts from the exporter. */
+void actr_rtc_media_dtls_up(actr_rtc_peer_t *p);
+/* An RTP/RTCP datagram from ICE. */
+void actr_rtc_media_input(actr_rtc_peer_t *p, const uint8_t *d, size_t n);
 
 #endif /* ACTR_WIRE_WEBRTC_PEER_INTERNAL_H */

@@ -232,6 +232,12 @@ int actr_sdp_build_offer(const actr_sdp_local_t *local, const actr_sdp_t *previo
             }
         fill_rtp(m, pm->kind, t, local, ACTR_SDP_SETUP_ACTPASS);
         memcpy(m->mid, pm->mid, sizeof m->mid);
+        /* Keep the negotiated codecs and payload types of the section: a changed codec list
+         * makes libwebrtc recreate its receive stream (counters reset, decoder restarted). */
+        if (pm->codec_count > 0 && (!t || actr_sdp_codec_pt(pm, t->codec) >= 0)) {
+            m->codec_count = pm->codec_count;
+            memcpy(m->codecs, pm->codecs, sizeof m->codecs);
+        }
         if (t)
             attach_track(m, t, local);
     }

@@ -51,7 +51,7 @@ async function run(adapter, argv) {
   const channels = new Map(); // label -> dc
   let echoed = 0;
   let stopMedia = null;
-  let packets = { count: 0 };
+  let packets = { count: 0, bytes: 0, audio: 0 };
   let finished = false;
   const waiters = []; // {pred, resolve}
 
@@ -186,6 +186,8 @@ async function run(adapter, argv) {
           break;
         case 'stats':
           sig.send({ type: 'stats-reply', packetsReceived: await adapter.packetsReceived(pc, packets),
+            bytesReceived: await adapter.bytesReceived(pc, packets),
+            audioPacketsReceived: await adapter.packetsReceived(pc, packets, 'audio'),
             channels: [...channels.keys()], echoed });
           break;
         case 'bye':

@@ -91,6 +91,19 @@ static void on_low(void *arg, actr_rtc_lane_t lane)
     side(arg)->low[lane]++;
 }
 
+static void on_sample(void *arg, const actr_rtp_sample_t *smp)
+{
+    rtc_side_t *s = side(arg);
+    if (s->nsamples > 0 && smp->timestamp > s->last_ts)
+        s->ts_in_order++;
+    s->nsamples++;
+    s->sample_bytes += smp->payload_len;
+    s->last_ts = smp->timestamp;
+    snprintf(s->last_track, sizeof(s->last_track), "%s", smp->track_id);
+    snprintf(s->last_codec, sizeof(s->last_codec), "%s", smp->codec);
+    s->last_video = smp->video;
+}
+
 static void on_closed(void *arg)
 {
     rtc_side_t *s = side(arg);
@@ -106,6 +119,7 @@ static const actr_rtc_peer_callbacks_t k_cbs = {
     .on_message = on_message,
     .on_buffered_high = on_high,
     .on_buffered_low = on_low,
+    .on_sample = on_sample,
     .on_closed = on_closed,
 };
 

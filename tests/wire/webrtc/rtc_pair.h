@@ -44,6 +44,14 @@ typedef struct rtc_side {
     int nmsgs;
     bool echo;             /* send every message back on its lane */
     bool closed;           /* on_closed ran */
+    /* media samples received (on_sample) */
+    int nsamples;
+    uint64_t sample_bytes;
+    uint32_t last_ts;
+    int ts_in_order;       /* samples whose timestamp was above the previous one */
+    char last_track[ACTR_SDP_TOKEN_MAX + 1];
+    char last_codec[8];
+    int last_video;
 } rtc_side_t;
 
 typedef struct rtc_pair {

@@ -15,7 +15,12 @@
  * most) and a message SCTP gave up on is retried with a fresh msg_id, at most twice, as the
  * node driver does (tests/interop/lib/peer.js).
  *
- * Usage: test_rtc_interop <node> <tests/interop> <wrtc|werift>. Missing npm packages are installed
+ * With --media (the media CTests): our VP8 track in the first offer/answer, 100 samples the
+ * node peer counts (packets and payload bytes from its stats, >= 95%: RTP is unreliable, loopback
+ * loses nothing in practice), its own VP8 track received by us, then a renegotiation offer of
+ * ours (either role) adding an Opus track whose 50 samples it counts too.
+ *
+ * Usage: test_rtc_interop <node> <tests/interop> <wrtc|werift> [--media]. Missing npm packages are installed
  * with tests/interop/setup.sh; exit 77 (skipped) when node or the packages are still missing.
  */
 #include <setjmp.h>
@@ -35,6 +40,7 @@
 #include "wire/webrtc/peer_internal.h"
 
 static char g_node[1024], g_script[1200], g_stack[16];
+static bool g_media;
 
 static const size_t k_sizes[] = {0, 1, 1000, 60000, 65527, 65528, 100000, 200000, 512000, 1000000};
 
@@ -57,6 +63,12 @@ typedef struct ix {
     size_t rt_frames_back;
     bool rt_done;
     actr_buf_t rt_back;
+    /* media: samples we received, the node peer's last stats-reply */
+    int nsamples, video_samples;
+    uint64_t sample_bytes;
+    char sample_codec[8];
+    int stats_replies;
+    double their_packets, their_bytes, their_audio;
 } ix_t;
 
 static void on_tick(uv_timer_t *t)
@@ -141,6 +153,15 @@ static void on_message(void *arg, actr_rtc_lane_t lane, const uint8_t *d, size_t
     actr_buf_release(&frame);
 }
 
+static void on_sample(void *arg, const actr_rtp_sample_t *s)
+{
+    ix_t *x = arg;
+    x->nsamples++;
+    x->video_samples += s->video;
+    x->sample_bytes += s->payload_len;
+    snprintf(x->sample_codec, sizeof(x->sample_codec), "%s", s->codec);
+}
+
 static void on_closed(void *arg)
 {
     ix_t *x = arg;
@@ -153,6 +174,7 @@ static const actr_rtc_peer_callbacks_t k_cbs = {
     .on_state = on_state,
     .on_channel_open = on_open,
     .on_message = on_message,
+    .on_sample = on_sample,
     .on_closed = on_closed,
 };
 
@@ -202,6 +224,11 @@ static void child_msg(void *arg, const cJSON *m)
                                     NULL);
     } else if (!strcmp(type, "end-of-candidates")) {
         actr_rtc_peer_add_candidate(x->peer, "", NULL, 0, NULL, NULL);
+    } else if (!strcmp(type, "stats-reply")) {
+        x->their_packets = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "packetsReceived"));
+        x->their_bytes = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "bytesReceived"));
+        x->their_audio = cJSON_GetNumberValue(cJSON_GetObjectItem(m, "audioPacketsReceived"));
+        x->stats_replies++;
     } else if (!strcmp(type, "channel")) {
         const char *label = cJSON_GetStringValue(cJSON_GetObjectItem(m, "label"));
         int lane = label ? actr_rtc_lane_by_label(label, strlen(label)) : -1;
@@ -322,6 +349,119 @@ static bool p_closed(ix_t *x)
     return x->closed && rtc_child_done(x->child);
 }
 
+/* ---- media ---------------------------------------------------------------------------------- */
+
+static int g_want;
+static bool p_stats(ix_t *x)
+{
+    return x->stats_replies >= g_want || x->failed;
+}
+
+static bool p_samples(ix_t *x)
+{
+    return x->nsamples >= g_want || x->failed;
+}
+
+static bool p_never(ix_t *x)
+{
+    return x->failed;
+}
+
+/* The node peer's counters (packets, payload bytes received) after a short settle. */
+static void their_stats(ix_t *x)
+{
+    run_until(x, p_never, 500);
+    g_want = x->stats_replies + 1;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "stats");
+    send_json(x, o);
+    assert_true(run_until(x, p_stats, 5000));
+}
+
+/* n samples paced 10 ms apart (a camera/microphone rate); returns the payload bytes. */
+static uint64_t send_paced(ix_t *x, const char *track, int n, uint32_t ts_step)
+{
+    /* VP8 payload descriptor (S=1, partition 0) and a key-frame-shaped start, zero padded. */
+    static const uint8_t head[] = {0x10, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0x00};
+    uint8_t buf[600] = {0};
+    memcpy(buf, head, sizeof(head));
+    uint64_t bytes = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = 200 + (size_t)(i % 8) * 50;
+        assert_int_equal(actr_rtc_peer_send_sample(x->peer, track, (uint32_t)(i + 1) * ts_step,
+                                                   buf, len),
+                         0);
+        bytes += len;
+        run_until(x, p_never, 10);
+    }
+    return bytes;
+}
+
+static void media_round(ix_t *x)
+{
+    uint64_t sent = send_paced(x, "cam", 100, 3000);
+    their_stats(x);
+    fprintf(stderr, "[c] media: %s received %.0f of 100 VP8 packets, %.0f of %llu payload bytes\n",
+            g_stack, x->their_packets, x->their_bytes, (unsigned long long)sent);
+    assert_true(x->their_packets >= 95);
+    assert_true(x->their_bytes >= (double)sent * 0.95);
+    /* Its VP8 track (10 packets/s or more) reaches our callback. */
+    g_want = 5;
+    assert_true(run_until(x, p_samples, 5000));
+    fprintf(stderr, "[c] media: we received %d samples (%d video, %s, %llu bytes) from %s\n",
+            x->nsamples, x->video_samples, x->sample_codec,
+            (unsigned long long)x->sample_bytes, g_stack);
+    assert_int_equal(x->video_samples, x->nsamples);
+    assert_string_equal(x->sample_codec, "VP8");
+
+    /* Renegotiation on the same transport: our offer (whatever our role) adds an Opus track. */
+    assert_int_equal(actr_rtc_peer_add_track(x->peer, ACTR_SDP_CODEC_OPUS, "mic"), 0);
+    assert_true(actr_rtc_peer_needs_renegotiation(x->peer));
+    char *offer = NULL;
+    assert_int_equal(actr_rtc_peer_renegotiate(x->peer, &offer), 0);
+    g_descs_target = x->remote_descs + 1;
+    send_description(x, "offer", offer, false);
+    free(offer);
+    assert_true(run_until(x, p_descs, 10000));
+    assert_false(x->failed);
+    sent = send_paced(x, "mic", 50, 960);
+    their_stats(x);
+    fprintf(stderr, "[c] media: after renegotiation %s received %.0f of 50 Opus packets\n",
+            g_stack, x->their_audio);
+    assert_true(x->their_audio >= 47);
+    assert_true(p_all_open(x)); /* the data channels are unaffected */
+}
+
+/* The data-channel rounds: echo, ICE restart (ours when we offer; requested from the node
+ * offerer when we answer), echo again over the same channels. */
+static void ice_restart_round(ix_t *x, bool we_offer)
+{
+    assert_true(echo_round(x, "initial"));
+
+    /* ICE restart: the offerer restarts; an answerer asks it to (spec 7.4). */
+    char before[ACTR_ICE_UFRAG_MAX];
+    snprintf(before, sizeof(before), "%s", actr_ice_remote_ufrag(x->peer->ice));
+    g_descs_target = x->remote_descs + 1;
+    if (we_offer) {
+        char *offer = NULL;
+        assert_int_equal(actr_rtc_peer_restart_ice(x->peer, &offer), 0);
+        send_description(x, "offer", offer, true);
+        free(offer);
+    } else {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "type", "restart-request");
+        send_json(x, o);
+    }
+    assert_true(run_until(x, p_descs, 10000));
+    assert_false(x->failed);
+    assert_string_not_equal(actr_ice_remote_ufrag(x->peer->ice), before);
+    fprintf(stderr, "[c] ICE restart: remote ufrag %s -> %s\n", before,
+            actr_ice_remote_ufrag(x->peer->ice));
+    assert_true(echo_round(x, "after ICE restart"));
+    for (int l = 0; l < ACTR_RTC_LANE_COUNT; l++)
+        assert_int_equal(x->opened[l], 1); /* the same channels throughout */
+}
+
 static void run_case(bool we_offer)
 {
     ix_t *x = calloc(1, sizeof(*x));
@@ -337,7 +477,9 @@ static void run_case(bool we_offer)
     for (int l = 0; l < ACTR_RTC_LANE_COUNT; l++)
         assert_non_null(x->rx[l] = actr_lane_rx_new(NULL));
     char *argv[] = {g_node, g_script, "--role", we_offer ? "answer" : "offer", "--signal",
-                    "@SIGNAL@", "--timeout", "170", NULL};
+                    "@SIGNAL@", "--timeout", "170", g_media ? "--media" : NULL, NULL};
+    if (g_media) /* before the offer or answer: the track is in it */
+        assert_int_equal(actr_rtc_peer_add_track(x->peer, ACTR_SDP_CODEC_VP8, "cam"), 0);
     assert_int_equal(rtc_child_spawn_tcp(&x->loop, argv, child_msg, x, &x->child), 0);
     assert_true(run_until(x, p_hello, 20000));
     uint64_t t0 = actr_clock_mono_ms();
@@ -368,30 +510,10 @@ static void run_case(bool we_offer)
         assert_int_equal(x->peer->chans[l].unordered, lf);
         assert_int_equal(x->peer->chans[l].max_rexmit, lf ? 3 : -1);
     }
-    assert_true(echo_round(x, "initial"));
-
-    /* ICE restart: the offerer restarts; an answerer asks it to (spec 7.4). */
-    char before[ACTR_ICE_UFRAG_MAX];
-    snprintf(before, sizeof(before), "%s", actr_ice_remote_ufrag(x->peer->ice));
-    g_descs_target = x->remote_descs + 1;
-    if (we_offer) {
-        char *offer = NULL;
-        assert_int_equal(actr_rtc_peer_restart_ice(x->peer, &offer), 0);
-        send_description(x, "offer", offer, true);
-        free(offer);
-    } else {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "type", "restart-request");
-        send_json(x, o);
-    }
-    assert_true(run_until(x, p_descs, 10000));
-    assert_false(x->failed);
-    assert_string_not_equal(actr_ice_remote_ufrag(x->peer->ice), before);
-    fprintf(stderr, "[c] ICE restart: remote ufrag %s -> %s\n", before,
-            actr_ice_remote_ufrag(x->peer->ice));
-    assert_true(echo_round(x, "after ICE restart"));
-    for (int l = 0; l < ACTR_RTC_LANE_COUNT; l++)
-        assert_int_equal(x->opened[l], 1); /* the same channels throughout */
+    if (g_media)
+        media_round(x);
+    else
+        ice_restart_round(x, we_offer);
 
     cJSON *bye = cJSON_CreateObject();
     cJSON_AddStringToObject(bye, "type", "bye");
@@ -431,6 +553,7 @@ int main(int argc, char **argv)
     snprintf(g_node, sizeof(g_node), "%s", argv[1]);
     snprintf(g_stack, sizeof(g_stack), "%s", argv[3]);
     snprintf(g_script, sizeof(g_script), "%s/%s_peer.js", argv[2], g_stack);
+    g_media = argc > 4 && strcmp(argv[4], "--media") == 0;
     char pkg[1400];
     snprintf(pkg, sizeof(pkg), "%s/node_modules/%s", argv[2],
              strcmp(g_stack, "wrtc") == 0 ? "@roamhq/wrtc" : "werift");

@@ -99,6 +99,7 @@ struct actr_remote {
     _Atomic uint64_t sent, received, responses, orphans, denied, duplicates, undecodable;
     _Atomic uint64_t retries, send_failures, lost_calls; /* outbound delivery (remote_outbound.c) */
     _Atomic uint64_t rtc_out, rtc_in; /* messages over WebRTC data channels */
+    _Atomic uint64_t rtc_rx_pauses;   /* stream backpressure paused a WebRTC peer's reading */
 };
 
 /* remote_register.c */

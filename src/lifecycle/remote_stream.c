@@ -105,6 +105,34 @@ void actr_remote_stream_on_rtc(actr_remote_t *r, const actr_id_t *peer, int lane
     actr_streams_count(r->node, ACTR_STREAMS_RECEIVED_REMOTE);
     if (actr_streams_offer(r->node, it, (actr_stream_lane_t)lane, ACTR_STREAM_SRC_RTC, 0) != 0)
         actr_stream_item_free(it);
+    else if (actr_streams_rtc_pause_due(r->node)) {
+        atomic_fetch_add_explicit(&r->rtc_rx_pauses, 1, memory_order_relaxed);
+        actr_rtc_coord_pause_rx(r->rtc, peer, true); /* reliable means backpressure, not drops */
+    }
+}
+
+static void rtc_resume_on_loop(uv_loop_t *uv, void *arg)
+{
+    (void)uv;
+    actr_remote_t *r = arg;
+    if (!r->stopping && r->rtc)
+        actr_rtc_coord_pause_rx(r->rtc, NULL, false);
+}
+
+void actr_remote_stream_rtc_resume(struct actr_node *node)
+{
+    actr_remote_t *r = node->remote;
+    if (!r)
+        return;
+    /* Bounded wait for a full loop queue: a lost resume would leave the peer paused. */
+    for (int i = 0; i < 5000; i++) {
+        int rc = actr_loop_post(r->loop, rtc_resume_on_loop, r);
+        if (rc != ACTR_EAGAIN)
+            return;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    actr_log(ACTR_LOG_ERROR, "streams", "could not resume reading from WebRTC peers");
 }
 
 typedef struct change {

@@ -40,6 +40,9 @@ void actr_remote_stream_on_rtc(struct actr_remote *r, const actr_id_t *peer, int
  * (DataChunkDeliveryUncertain) per stream sent to it over WebRTC in the last 30 s. */
 void actr_remote_stream_peer_lost(struct actr_remote *r, const actr_id_t *peer);
 
+/* Held WebRTC chunks drained: every paused WebRTC peer is read again (any thread). */
+void actr_remote_stream_rtc_resume(struct actr_node *node);
+
 /* Adds what the WebSocket hub dropped itself (latency-first overflow, unknown streams,
  * undecodable chunks) to st. Not on the loop thread. */
 void actr_remote_stream_stats(struct actr_node *node, actr_stream_stats_t *st);

@@ -61,6 +61,7 @@ struct actr_streams {
     uint32_t waiters;    /* in-process senders sleeping on room */
     actr_hmap_t *activity; /* actr_streams_activity() */
     size_t rtc_held_bytes;
+    bool rtc_paused; /* WebRTC reading paused for rtc_held_bytes (actr_streams_rtc_pause_due) */
     uint64_t delivered, latency_dropped, unknown, held, overflow, dropped_unreg, cb_errors,
         sent, received_remote, malformed, queued;
 };
@@ -337,6 +338,28 @@ static actr_stream_item_t *take_held(actr_streams_t *r, stream_t *s)
     return chain;
 }
 
+/* Under lock: whether paused WebRTC reading may resume now (held bytes back under the mark). */
+static bool rtc_resume_due(actr_streams_t *r)
+{
+    if (!r->rtc_paused || r->rtc_held_bytes > ACTR_STREAMS_RTC_RESUME_BYTES)
+        return false;
+    r->rtc_paused = false;
+    return true;
+}
+
+bool actr_streams_rtc_pause_due(struct actr_node *node)
+{
+    actr_streams_t *r = actr_streams_of(node, false);
+    if (!r)
+        return false;
+    pthread_mutex_lock(&r->lock);
+    bool due = !r->closed && r->rtc_held_bytes > ACTR_STREAMS_RTC_PAUSE_BYTES;
+    if (due)
+        r->rtc_paused = true;
+    pthread_mutex_unlock(&r->lock);
+    return due;
+}
+
 static void finish_item(actr_stream_item_t *it)
 {
     if (it->release)
@@ -375,8 +398,11 @@ int actr_streams_unregister(struct actr_node *node, const char *id)
     actr_stream_item_t *chain = take_held(r, s);
     stream_unref(s);
     pthread_cond_broadcast(&r->room);
+    bool resume = rtc_resume_due(r);
     pthread_mutex_unlock(&r->lock);
     finish_dropped(r, chain);
+    if (resume)
+        actr_remote_stream_rtc_resume(node);
     actr_remote_stream_changed(node, id, false);
     return 0;
 }
@@ -448,7 +474,10 @@ static void deliver_cb(actr_ctx_t *ctx, void *userdata, int status, const actr_b
     if (r->waiters && s->inflight <= ACTR_STREAM_DEPTH / 2)
         pthread_cond_broadcast(&r->room);
     stream_unref(s);
+    bool resume = rtc_resume_due(r);
     pthread_mutex_unlock(&r->lock);
+    if (resume)
+        actr_remote_stream_rtc_resume(r->node);
     it->carrier = NULL; /* actor.c drops the carrier's reference after this callback */
     finish_item(it);
 }

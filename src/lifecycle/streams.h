@@ -27,12 +27,22 @@ typedef struct actr_stream_item actr_stream_item_t;
 typedef enum actr_stream_src {
     ACTR_STREAM_SRC_LOCAL = 0, /* in-process sender: waits for room (up to its budget) */
     ACTR_STREAM_SRC_WS,        /* hub: held; the hub bounds what it hands over per stream */
-    ACTR_STREAM_SRC_RTC,       /* WebRTC: held up to ACTR_STREAMS_RTC_HOLD_BYTES, then dropped */
+    ACTR_STREAM_SRC_RTC,       /* WebRTC: held; reading pauses past ACTR_STREAMS_RTC_PAUSE_BYTES */
 } actr_stream_src_t;
 
-/* Bytes of WebRTC chunks a registry holds before it drops (the coordinator cannot stop reading
- * one data channel yet). */
+/*
+ * WebRTC chunks beyond a stream's depth are held. Past PAUSE bytes held the node stops reading
+ * from the sending peer's connection (SCTP's window closes: the peer slows down, RPC on that
+ * connection waits too, as in the reference); under RESUME it reads again. HOLD is a safety net
+ * that is only reached if a peer ignores the window: beyond it chunks are dropped and counted.
+ */
+#define ACTR_STREAMS_RTC_PAUSE_BYTES ((size_t)2 * 1024 * 1024)
+#define ACTR_STREAMS_RTC_RESUME_BYTES ((size_t)1024 * 1024)
 #define ACTR_STREAMS_RTC_HOLD_BYTES ((size_t)16 * 1024 * 1024)
+
+/* After a WebRTC chunk was offered: true when its sender's connection should pause reading
+ * (held bytes past the mark); actr_remote_stream_rtc_resume() follows once they drained. */
+bool actr_streams_rtc_pause_due(struct actr_node *node);
 
 /* ---- items (a chunk on its way to an actor; owns everything it points to) ---- */
 

@@ -32,8 +32,9 @@
  *   callbig ROUTE TIMEOUT_MS SIZE  ok SIZE            (a SIZE-byte payload echoed byte-exact)
  *   id                             ok <own id>
  *   netevent path available|unavailable|unknown, netevent force|cleanup    ok
- *   sregister STREAM SLOW_MS       ok                 (registers STREAM here; its callback
- *                                                      sleeps SLOW_MS per chunk)
+ *   sregister STREAM SLOW_MS [FIRST_MS]  ok           (registers STREAM here; its callback
+ *                                                      sleeps SLOW_MS per chunk, FIRST_MS on
+ *                                                      the first one)
  *   ssend STREAM LANE TOTAL CHUNK  ok sent=N hash=H   (TOTAL bytes to the target's STREAM in
  *                                                      CHUNK-byte chunks, lane 2 or 3)
  *   sstats STREAM                  ok chunks=N bytes=B order_errors=E hash=H latency_dropped=L
@@ -475,7 +476,7 @@ static actr_node_t *g_node;
 /* One received stream; its callback runs on the actor's serial context only. */
 static struct {
     char id[64];
-    long slow_ms;
+    long slow_ms, first_ms;
     uint64_t chunks, bytes, order_errors, next_seq, hash;
 } g_rx = {.hash = 1469598103934665603ULL};
 
@@ -496,6 +497,8 @@ static int on_stream_chunk(actr_ctx_t *ctx, void *ud, const actr_data_chunk_t *c
     g_rx.chunks++;
     g_rx.bytes += c->payload.len;
     g_rx.hash = fnv(g_rx.hash, c->payload.data, c->payload.len);
+    if (g_rx.chunks == 1 && g_rx.first_ms > 0)
+        sleep_ms(g_rx.first_ms);
     if (g_rx.slow_ms > 0)
         sleep_ms(g_rx.slow_ms);
     return 0;
@@ -508,10 +511,12 @@ static int h_sregister(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_
     char text[128];
     snprintf(text, sizeof text, "%.*s", (int)(req->len < 127 ? req->len : 127),
              req->len ? (const char *)req->data : "");
-    long slow = 0;
-    if (sscanf(text, "%63s %ld", g_rx.id, &slow) < 1)
-        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "usage: STREAM SLOW_MS");
+    long slow = 0, first = 0;
+    if (sscanf(text, "%63s %ld %ld", g_rx.id, &slow, &first) < 1)
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
+                              "usage: STREAM SLOW_MS [FIRST_MS]");
     g_rx.slow_ms = slow;
+    g_rx.first_ms = first;
     /* Counters start again for the newly registered stream. */
     g_rx.chunks = g_rx.bytes = g_rx.order_errors = g_rx.next_seq = 0;
     g_rx.hash = 1469598103934665603ULL;

@@ -123,6 +123,10 @@ bool actr_rtc_coord_channel_open(const actr_rtc_coord_t *c, const actr_id_t *pee
 /* Whether a connection to peer exists in any state (negotiating, connecting, ready). */
 bool actr_rtc_coord_known(const actr_rtc_coord_t *c, const actr_id_t *peer);
 
+/* Pauses or resumes reading from peer's connection (peer NULL: every peer), for a receiver that
+ * holds too much (actr_rtc_peer_pause_rx). Loop thread. */
+void actr_rtc_coord_pause_rx(actr_rtc_coord_t *c, const actr_id_t *peer, bool paused);
+
 /*
  * Sends msg on lane to peer: at once when ready, else queued while the connection is being set
  * up (started here if needed). When this returns 0, done (optional) runs exactly once: inside

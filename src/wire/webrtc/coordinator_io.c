@@ -68,6 +68,15 @@ bool actr_rtc_coord_channel_open(const actr_rtc_coord_t *c, const actr_id_t *pee
            actr_rtc_peer_channel_is_open(p->pc, ACTR_RTC_LANE_RPC_RELIABLE);
 }
 
+void actr_rtc_coord_pause_rx(actr_rtc_coord_t *c, const actr_id_t *peer, bool paused)
+{
+    if (!c)
+        return;
+    for (rpeer_t *p = c->peers; p; p = p->next)
+        if (p->pc && (!peer || actr_id_equal(&p->id, peer)))
+            actr_rtc_peer_pause_rx(p->pc, paused);
+}
+
 bool actr_rtc_coord_known(const actr_rtc_coord_t *c, const actr_id_t *peer)
 {
     return c && actr_rtc_coord_find(c, peer) != NULL;

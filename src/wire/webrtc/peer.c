@@ -626,3 +626,9 @@ void actr_rtc_peer_inject(actr_rtc_peer_t *p, const uint8_t *data, size_t len)
     if (p && data)
         ice_data(p, data, len);
 }
+
+void actr_rtc_peer_pause_rx(actr_rtc_peer_t *p, bool paused)
+{
+    if (p && p->sctp)
+        actr_sctp_pause_rx(p->sctp, paused);
+}

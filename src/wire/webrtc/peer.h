@@ -141,6 +141,8 @@ int actr_rtc_peer_send(actr_rtc_peer_t *p, actr_rtc_lane_t lane, const uint8_t *
 int actr_rtc_peer_send_rtp(actr_rtc_peer_t *p, const uint8_t *data, size_t len);
 
 size_t actr_rtc_peer_buffered(const actr_rtc_peer_t *p, actr_rtc_lane_t lane);
+/* Receiver backpressure for the whole connection (actr_sctp_pause_rx); no-op before SCTP. */
+void actr_rtc_peer_pause_rx(actr_rtc_peer_t *p, bool paused);
 bool actr_rtc_peer_channel_is_open(const actr_rtc_peer_t *p, actr_rtc_lane_t lane);
 actr_rtc_state_t actr_rtc_peer_state(const actr_rtc_peer_t *p);
 /* The remote's max-message-size (what actr_rtc_peer_send accepts). */

@@ -78,6 +78,7 @@ struct actr_sctp {
     actr_sctp_callbacks_t cbs;
     void *arg;
     bool connected, closed, draining;
+    bool rx_paused; /* actr_sctp_pause_rx(): leave received data in usrsctp's buffer */
     qmsg_t *qhead, *qtail;
     size_t qbytes;
     stream_state_t streams[ACTR_SCTP_STREAMS];
@@ -549,7 +550,7 @@ static void drain(actr_sctp_t *s)
     if (s->draining)
         return; /* a callback re-entered through send -> output -> ... -> input */
     s->draining = true;
-    for (int i = 0; i < SCTP_DRAIN_MAX && !s->closed; i++) {
+    for (int i = 0; i < SCTP_DRAIN_MAX && !s->closed && !s->rx_paused; i++) {
         struct sctp_rcvinfo ri;
         socklen_t rilen = sizeof(ri);
         unsigned int infotype = 0;
@@ -576,6 +577,14 @@ static void drain(actr_sctp_t *s)
     s->draining = false;
     if (!s->closed)
         flush_queue(s);
+}
+
+void actr_sctp_pause_rx(actr_sctp_t *s, bool paused)
+{
+    bool resume = s->rx_paused && !paused;
+    s->rx_paused = paused;
+    if (resume && !s->closed)
+        drain(s); /* deliver what waited; reading opens the window again */
 }
 
 void actr_sctp_input(actr_sctp_t *s, const uint8_t *packet, size_t len)

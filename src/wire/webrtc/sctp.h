@@ -84,6 +84,14 @@ int actr_sctp_connect(actr_sctp_t *s);
 void actr_sctp_input(actr_sctp_t *s, const uint8_t *packet, size_t len);
 
 /*
+ * Stops (or resumes) taking received messages out of usrsctp. While paused they stay in the
+ * association's receive buffer, its advertised window closes and the peer stops sending: the
+ * receiver's backpressure, for the whole association (RPC included, as the reference's blocked
+ * receive task). Sending is not affected. Resuming delivers what waited.
+ */
+void actr_sctp_pause_rx(actr_sctp_t *s, bool paused);
+
+/*
  * Sends one message on stream sid. max_rexmit < 0: reliable; >= 0: partially reliable with that
  * many retransmissions (RFC 3758). Queued when SCTP would block. Returns 0, ACTR_ETOOBIG (over the
  * remote's max-message-size), ACTR_EAGAIN (the queue is at send_queue_max), ACTR_ESTATE (not

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "actr/log.h"
+#include "wire/lws_track.h"
 #include "wire/signaling/sigc_internal.h"
 
 #define SIGC_PROTOCOL_NAME "actr-signaling-client"
@@ -24,38 +25,6 @@
 #define SIGC_WRITE_CLOSE ((enum lws_write_protocol)4)
 
 /* ---- the context ---- */
-
-typedef struct handle_set {
-    void **items;
-    size_t count, cap;
-    bool failed;
-} handle_set_t;
-
-static void collect_handle(uv_handle_t *h, void *arg)
-{
-    handle_set_t *set = arg;
-    if (set->failed)
-        return;
-    if (set->count == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 64;
-        void **items = realloc(set->items, cap * sizeof *items);
-        if (!items) {
-            set->failed = true;
-            return;
-        }
-        set->items = items;
-        set->cap = cap;
-    }
-    set->items[set->count++] = h;
-}
-
-static bool set_has(const handle_set_t *set, const void *h)
-{
-    for (size_t i = 0; i < set->count; i++)
-        if (set->items[i] == h)
-            return true;
-    return false;
-}
 
 static int proto_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
@@ -67,17 +36,11 @@ static const struct lws_protocols sigc_protocols[] = {
 
 int sigc_lws_create(actr_sigc_t *c, actr_error_t *err)
 {
-    /* lws keeps its libuv handles private; the ones it adds now are the ones destroy waits for
-     * (nothing else runs on this thread meanwhile). */
-    handle_set_t before = {0}, after = {0};
-    uv_walk(c->loop, collect_handle, &before);
-    void *foreign_loops[1] = {c->loop};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.options = LWS_SERVER_OPTION_LIBUV;
     if (!strcmp(c->url.scheme, "wss"))
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    info.foreign_loops = foreign_loops;
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = sigc_protocols;
     info.user = c;
@@ -85,29 +48,9 @@ int sigc_lws_create(actr_sigc_t *c, actr_error_t *err)
     info.uid = (uid_t)-1;
     /* lws's own handshake timeouts stay behind ours (connect_timeout_ms per attempt). */
     info.timeout_secs = c->cfg.connect_timeout_ms / 1000 + 2;
-    c->lws = lws_create_context(&info);
-    if (c->lws)
-        uv_walk(c->loop, collect_handle, &after);
-    int rc = 0;
-    if (!c->lws) {
-        rc = actr_error_set(err, ACTR_EIO, ACTR_KIND_INTERNAL, 0,
-                            "libwebsockets context (is libwebsockets-evlib-uv installed?)");
-    } else if (before.failed || after.failed) {
-        rc = actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
-    } else {
-        for (size_t i = 0; i < after.count && !rc; i++) {
-            if (set_has(&before, after.items[i]))
-                continue;
-            if (c->lws_handle_count == SIGC_MAX_LWS_HANDLES)
-                rc = actr_error_set(err, ACTR_EINTERNAL, ACTR_KIND_INTERNAL, 0,
-                                    "libwebsockets made more than %d loop handles",
-                                    SIGC_MAX_LWS_HANDLES);
-            else
-                c->lws_handles[c->lws_handle_count++] = after.items[i];
-        }
-    }
-    free(before.items);
-    free(after.items);
+    /* The handles lws adds now are the ones its destroy waits for (wire/lws_track.h). */
+    int rc = actr_lws_create_tracked(c->loop, &info, c->lws_handles, SIGC_MAX_LWS_HANDLES,
+                                     &c->lws_handle_count, &c->lws, err);
     if (rc && c->lws) {
         lws_context_destroy(c->lws); /* nothing ran yet: no handle is open that needs a loop */
         lws_context_destroy(c->lws);
@@ -124,13 +67,7 @@ void sigc_lws_shutdown(actr_sigc_t *c)
 
 bool sigc_lws_handles_closed(actr_sigc_t *c)
 {
-    handle_set_t now = {0};
-    uv_walk(c->loop, collect_handle, &now);
-    bool closed = !now.failed;
-    for (size_t i = 0; i < c->lws_handle_count && closed; i++)
-        closed = !set_has(&now, c->lws_handles[i]);
-    free(now.items);
-    return closed;
+    return actr_lws_handles_closed(c->loop, c->lws_handles, c->lws_handle_count);
 }
 
 void sigc_lws_free(actr_sigc_t *c)

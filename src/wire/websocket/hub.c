@@ -18,6 +18,7 @@
 #include "base/hex.h"
 #include "codec/pb.h"
 #include "platform/ais/id_pb.h"
+#include "wire/lws_track.h"
 #include "wire/websocket/ws_internal.h"
 
 #define WS_PROTOCOL_NAME "actr-direct-ws"
@@ -144,48 +145,10 @@ int actr_ws_hub_set_identity(actr_ws_hub_t *hub, const actr_ws_identity_t *ident
 
 /* ---- the lws context ---- */
 
-typedef struct handle_set {
-    void **items;
-    size_t count, cap;
-    bool failed;
-} handle_set_t;
-
-static void collect_handle(uv_handle_t *h, void *arg)
-{
-    handle_set_t *set = arg;
-    if (set->failed)
-        return;
-    if (set->count == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 64;
-        void **items = realloc(set->items, cap * sizeof *items);
-        if (!items) {
-            set->failed = true;
-            return;
-        }
-        set->items = items;
-        set->cap = cap;
-    }
-    set->items[set->count++] = h;
-}
-
-static bool set_has(const handle_set_t *set, const void *h)
-{
-    for (size_t i = 0; i < set->count; i++)
-        if (set->items[i] == h)
-            return true;
-    return false;
-}
-
 /* Whether every uv handle lws made with the context is closed (the second destroy is safe). */
 static bool lws_handles_closed(actr_ws_hub_t *hub)
 {
-    handle_set_t now = {0};
-    uv_walk(hub->loop, collect_handle, &now);
-    bool closed = !now.failed;
-    for (size_t i = 0; i < hub->lws_handle_count && closed; i++)
-        closed = !set_has(&now, hub->lws_handles[i]);
-    free(now.items);
-    return closed;
+    return actr_lws_handles_closed(hub->loop, hub->lws_handles, hub->lws_handle_count);
 }
 
 /* lws 4.1.6 returns a context without its vhost when the bind fails, and destroying that leaves
@@ -226,9 +189,6 @@ static int lws_create(actr_ws_hub_t *hub, actr_error_t *err)
 {
     if (hub->listen_host && probe_bind(hub->listen_host, hub->cfg.listen_port, err) != 0)
         return err ? err->code : ACTR_EIO;
-    handle_set_t before = {0}, after = {0};
-    uv_walk(hub->loop, collect_handle, &before);
-    void *foreign_loops[1] = {hub->loop};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.options = LWS_SERVER_OPTION_LIBUV;
@@ -239,7 +199,6 @@ static int lws_create(actr_ws_hub_t *hub, actr_error_t *err)
     } else {
         info.port = CONTEXT_PORT_NO_LISTEN;
     }
-    info.foreign_loops = foreign_loops;
     info.protocols = ws_protocols;
     info.user = hub;
     info.gid = (gid_t)-1;
@@ -251,29 +210,8 @@ static int lws_create(actr_ws_hub_t *hub, actr_error_t *err)
         hub->idle_policy = idle_policy_of(&hub->cfg);
         info.retry_and_idle_policy = &hub->idle_policy;
     }
-    hub->lws = lws_create_context(&info);
-    if (hub->lws)
-        uv_walk(hub->loop, collect_handle, &after);
-    int rc = 0;
-    if (!hub->lws) {
-        rc = actr_error_set(err, ACTR_EIO, ACTR_KIND_INTERNAL, 0,
-                            "libwebsockets context (is libwebsockets-evlib-uv installed?)");
-    } else if (before.failed || after.failed) {
-        rc = actr_error_set(err, ACTR_ENOMEM, ACTR_KIND_INTERNAL, 0, "out of memory");
-    } else {
-        for (size_t i = 0; i < after.count && !rc; i++) {
-            if (set_has(&before, after.items[i]))
-                continue;
-            if (hub->lws_handle_count == WS_MAX_LWS_HANDLES)
-                rc = actr_error_set(err, ACTR_EINTERNAL, ACTR_KIND_INTERNAL, 0,
-                                    "libwebsockets made more than %d loop handles",
-                                    WS_MAX_LWS_HANDLES);
-            else
-                hub->lws_handles[hub->lws_handle_count++] = after.items[i];
-        }
-    }
-    free(before.items);
-    free(after.items);
+    int rc = actr_lws_create_tracked(hub->loop, &info, hub->lws_handles, WS_MAX_LWS_HANDLES,
+                                     &hub->lws_handle_count, &hub->lws, err);
     if (!rc && hub->listen_host) {
         hub->vhost = lws_get_vhost_by_name(hub->lws, "default");
         int port = hub->vhost ? lws_get_vhost_listen_port(hub->vhost) : 0;

@@ -17,16 +17,8 @@
 
 #include "actr/media.h"
 
-static int fails;
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                              \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fputc('\n', stderr);                                                               \
-            fails++;                                                                           \
-        }                                                                                      \
-    } while (0)
+static int check_failures;
+#include "check.h"
 
 typedef struct rx {
     atomic_int n;
@@ -100,7 +92,7 @@ static void wait_count(rx_t *r, int want, int wait_ms)
 
 int media_nodes_run(actr_node_t *cli, actr_node_t *svc, int wait_ms)
 {
-    fails = 0;
+    check_failures = 0;
     const actr_id_t *cli_id = actr_node_id(cli), *svc_id = actr_node_id(svc);
     rx_t cam = {.codec = "VP8", .kind = ACTR_MEDIA_VIDEO, .from = cli_id};
     rx_t mic = {.codec = "OPUS", .kind = ACTR_MEDIA_AUDIO, .from = svc_id};
@@ -146,5 +138,5 @@ int media_nodes_run(actr_node_t *cli, actr_node_t *svc, int wait_ms)
     sleep_ms(200);
     CHECK(atomic_load(&mic.n) == before, "no callback after unregister");
     actr_node_unregister_media_track(svc, "cam");
-    return fails;
+    return check_failures;
 }

@@ -30,16 +30,8 @@
 
 #define WAIT_MS 20000 /* bounds every wait; sanitizer builds are slow */
 
-static int failures;
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                              \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fputc('\n', stderr);                                                               \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
+static int check_failures;
+#include "check.h"
 
 static atomic_long g_tells;
 
@@ -198,7 +190,7 @@ int main(int argc, char **argv)
         }
         CHECK(actr_remote_webrtc_ready(cli.node, &svc_id), "WebRTC came up in the background");
         printf("WebSocket first, WebRTC set up in the background: %s\n",
-               failures ? "failed" : "ok");
+               check_failures ? "failed" : "ok");
     }
     /* 1. Calls and tells: only a data channel reaches the service (or, with "prefer", the
      *    data channel is preferred to the WebSocket). */
@@ -223,11 +215,11 @@ int main(int argc, char **argv)
     printf("calls and tells over WebRTC: ok (client sent %lu, service received %lu)\n",
            (unsigned long)cs.msgs_out, (unsigned long)ss.msgs_in);
     if (media) {
-        failures += media_nodes_run(cli.node, svc.node, WAIT_MS);
-        printf("media: %s\n", failures ? "failed" : "ok");
+        check_failures += media_nodes_run(cli.node, svc.node, WAIT_MS);
+        printf("media: %s\n", check_failures ? "failed" : "ok");
         stop(&cli);
         stop(&svc);
-        return failures ? 1 : 0;
+        return check_failures ? 1 : 0;
     }
 
     /* 2. A forced ICE restart (the offerer restarts; an answerer asks it to). */
@@ -261,9 +253,9 @@ int main(int argc, char **argv)
     rc = actr_ref_call(cli.ref, &svc_id, "test.Echo.Count", &req, 8000, &resp, &err);
     CHECK(rc == 0 && resp.len == 1 && resp.data[0] == '6', "the tell arrived without signaling");
     actr_buf_release(&resp);
-    printf("signaling outage: %s\n", failures ? "failed" : "ok");
+    printf("signaling outage: %s\n", check_failures ? "failed" : "ok");
 
     stop(&cli);
     stop(&svc);
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

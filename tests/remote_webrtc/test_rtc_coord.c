@@ -12,16 +12,8 @@
 #include "platform/ais/id_pb.h"
 #include "wire/webrtc/coordinator.h"
 
-static int failures;
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                              \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fputc('\n', stderr);                                                               \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
+static int check_failures;
+#include "check.h"
 
 typedef struct node node_t;
 typedef struct world world_t;
@@ -357,7 +349,7 @@ int main(void)
     test_connect_send_restart(false);
     test_stale_answer();
     test_unsolicited_and_ufrag();
-    if (failures == 0)
+    if (check_failures == 0)
         printf("test_rtc_coord: all passed\n");
-    return failures ? 1 : 0;
+    return check_failures ? 1 : 0;
 }

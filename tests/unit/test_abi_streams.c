@@ -22,6 +22,7 @@
 #include "engine/abi/abi.h"
 #include "package.pb-c.h"
 #include "platform/ais/id_pb.h"
+#include "abi_host_op.h"
 #include "rt_fixture.h"
 
 #define MAX_CHUNKS 64
@@ -36,35 +37,11 @@ typedef struct guest {
     int n_ops;
 } guest_t;
 
-/* One host op; "<invoke rc>/<status>/<text>". */
-static void host_op(uint64_t token, uint32_t op, const ProtobufCMessage *msg, char *out,
-                    size_t cap)
-{
-    uint8_t *inner, *frame, *reply = NULL;
-    size_t inner_len, frame_len, reply_len = 0;
-    assert_int_equal(actr_pb_encode(msg, &inner, &inner_len, NULL), 0);
-    assert_int_equal(actr_abi_frame_encode(op, inner, inner_len, &frame, &frame_len), 0);
-    int32_t rc = actr_abi_host_invoke(token, frame, frame_len, &reply, &reply_len);
-    free(inner);
-    free(frame);
-    if (rc != 0) {
-        snprintf(out, cap, "%d", rc);
-        return;
-    }
-    ProtobufCMessage *m;
-    assert_int_equal(actr_pb_decode(&actr__abi__abi_reply__descriptor, reply, reply_len, &m, NULL),
-                     0);
-    const Actr__Abi__AbiReply *r = (const Actr__Abi__AbiReply *)m;
-    snprintf(out, cap, "0/%d/%.*s", r->status, (int)r->payload.len, (const char *)r->payload.data);
-    actr_pb_free(m);
-    free(reply);
-}
-
 static void op_register(uint64_t token, const char *id, char *out, size_t cap)
 {
     Actr__Abi__HostRegisterStreamV1 r = ACTR__ABI__HOST_REGISTER_STREAM_V1__INIT;
     r.stream_id = (char *)id;
-    host_op(token, ACTR_ABI_OP_HOST_REGISTER_STREAM, &r.base, out, cap);
+    abi_host_op(token, ACTR_ABI_OP_HOST_REGISTER_STREAM, &r.base, out, cap);
 }
 
 static void op_send(uint64_t token, int payload_type, uint64_t seq, char *out, size_t cap)
@@ -86,7 +63,7 @@ static void op_send(uint64_t token, int payload_type, uint64_t seq, char *out, s
     s.dest = &dest;
     s.chunk = &dc;
     s.payload_type = payload_type;
-    host_op(token, ACTR_ABI_OP_HOST_SEND_DATA_CHUNK, &s.base, out, cap);
+    abi_host_op(token, ACTR_ABI_OP_HOST_SEND_DATA_CHUNK, &s.base, out, cap);
 }
 
 static void on_chunk_frame(guest_t *g, const Actr__Abi__GuestDataChunkV1 *c)
@@ -122,7 +99,7 @@ static void on_handle_frame(guest_t *g, const Actr__Abi__GuestHandleV1 *h)
     } else if (strcmp(route, "t.T.Unreg") == 0) {
         Actr__Abi__HostUnregisterStreamV1 u = ACTR__ABI__HOST_UNREGISTER_STREAM_V1__INIT;
         u.stream_id = "g1";
-        host_op(h->bridge_token, ACTR_ABI_OP_HOST_UNREGISTER_STREAM, &u.base, out, 160);
+        abi_host_op(h->bridge_token, ACTR_ABI_OP_HOST_UNREGISTER_STREAM, &u.base, out, 160);
     }
     actr_pb_free(m);
 }

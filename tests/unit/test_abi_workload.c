@@ -21,6 +21,7 @@
 #include "lifecycle/hooks.h"
 #include "package.pb-c.h"
 #include "platform/ais/id_pb.h"
+#include "abi_host_op.h"
 #include "rt_fixture.h"
 
 #define MAX_EVENTS 32
@@ -48,30 +49,6 @@ static void note(guest_t *g, const char *fmt, ...)
     __atomic_add_fetch(&g->n_events, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Sends one host op with token; returns "<invoke rc>/<status>/<payload text or length>". */
-static void host_op(uint64_t token, uint32_t op, const ProtobufCMessage *msg, char *out,
-                    size_t cap)
-{
-    uint8_t *inner, *frame, *reply = NULL;
-    size_t inner_len, frame_len, reply_len = 0;
-    assert_int_equal(actr_pb_encode(msg, &inner, &inner_len, NULL), 0);
-    assert_int_equal(actr_abi_frame_encode(op, inner, inner_len, &frame, &frame_len), 0);
-    int32_t rc = actr_abi_host_invoke(token, frame, frame_len, &reply, &reply_len);
-    free(inner);
-    free(frame);
-    if (rc != 0) {
-        snprintf(out, cap, "%d", rc);
-        return;
-    }
-    ProtobufCMessage *m;
-    assert_int_equal(actr_pb_decode(&actr__abi__abi_reply__descriptor, reply, reply_len, &m, NULL),
-                     0);
-    const Actr__Abi__AbiReply *r = (const Actr__Abi__AbiReply *)m;
-    snprintf(out, cap, "0/%d/%.*s", r->status, (int)r->payload.len, (const char *)r->payload.data);
-    actr_pb_free(m);
-    free(reply);
-}
-
 /* A HostCallV1/HostTellV1 to dest (kind as given; peer = g->peer). */
 static void call_op(guest_t *g, uint64_t token, uint32_t op, int kind, char *out, size_t cap)
 {
@@ -88,7 +65,7 @@ static void call_op(guest_t *g, uint64_t token, uint32_t op, int kind, char *out
     c.dest = &dest;
     c.payload.data = (uint8_t *)"hi";
     c.payload.len = 2;
-    host_op(token, op, &c.base, out, cap);
+    abi_host_op(token, op, &c.base, out, cap);
 }
 
 static void handle_frame(guest_t *g, const Actr__Abi__GuestHandleV1 *h, actr_buf_t *answer)

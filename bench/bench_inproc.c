@@ -379,17 +379,13 @@ static const char *const erl_names[E_COUNT] = {"tell_1to1", "tell_NtoN", "call_p
 /* One run of inproc.erl; fills v[E_*]. Returns 0 on success. */
 static int run_erlang_once(const opts_t *o, double v[E_COUNT])
 {
-    /* The .erl sits next to this file; CMake compiles with absolute paths. */
-    char src[4096], dir[] = "/tmp/bench-inproc-XXXXXX", cmd[8192];
-    snprintf(src, sizeof src, "%s", __FILE__);
-    char *slash = strrchr(src, '/');
-    if (!slash || !mkdtemp(dir))
+    char dir[] = "/tmp/bench-inproc-XXXXXX", cmd[8192];
+    if (!mkdtemp(dir))
         return -1;
-    snprintf(slash + 1, sizeof src - (size_t)(slash + 1 - src), "erlang/inproc.erl");
     snprintf(cmd, sizeof cmd,
-             "erlc -o %s %s && erl -noshell -pa %s -run inproc main %" PRIu64 " %u %u; "
-             "rm -rf %s",
-             dir, src, dir, o->tells, o->pairs, o->calls, dir);
+             "erlc -o %s %s/inproc.erl && erl -noshell -pa %s -run inproc main %" PRIu64
+             " %u %u; rm -rf %s",
+             dir, ACTR_BENCH_ERLANG_DIR, dir, o->tells, o->pairs, o->calls, dir);
     FILE *p = popen(cmd, "r");
     if (!p)
         return -1;
@@ -509,6 +505,8 @@ int main(int argc, char **argv)
         v[H_MEAN][r] = a2a.mean;
         v[H_HOST50][r] = h2a.p50;
         v[H_HOST99][r] = h2a.p99;
+        fprintf(stderr, "round %u: tells/s host %.0f actor %.0f N host %.0f N actors %.0f\n", r + 1,
+                v[H_TELL1][r], v[H_TELLA][r], v[H_TELLN][r], v[H_TELLNA][r]);
         double one[E_COUNT];
         if (eok && run_erlang_once(&o, one) != 0) {
             fprintf(stderr, "bench_inproc: the Erlang baseline failed (erlang-base installed?)\n");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "actr/error.h"
+#include "base/buf_batch.h"
 
 struct actr_buf_block {
     atomic_size_t refs;
@@ -103,9 +104,7 @@ actr_buf_t actr_buf_ref(const actr_buf_t *buf)
 {
     if (!buf || buf->len == 0)
         return empty_buf;
-    /* Relaxed suffices: the caller already holds a reference, so the block cannot vanish. */
-    if (buf->block)
-        atomic_fetch_add_explicit(&buf->block->refs, 1, memory_order_relaxed);
+    actr_buf_ref_n(buf, 1);
     return *buf;
 }
 
@@ -129,21 +128,33 @@ int actr_buf_slice(const actr_buf_t *buf, size_t off, size_t len, actr_buf_t *ou
 
 void actr_buf_release(actr_buf_t *buf)
 {
+    actr_buf_release_n(buf, 1);
+}
+
+void actr_buf_release_n(actr_buf_t *buf, uint32_t n)
+{
     if (!buf)
         return;
     struct actr_buf_block *block = buf->block;
     *buf = empty_buf;
-    if (!block)
+    if (!block || n == 0)
         return;
     /*
      * acq_rel: the release half publishes this thread's last reads of the bytes; the acquire
      * half on the final decrement makes every other thread's reads happen before the free.
      */
-    if (atomic_fetch_sub_explicit(&block->refs, 1, memory_order_acq_rel) != 1)
+    if (atomic_fetch_sub_explicit(&block->refs, n, memory_order_acq_rel) != n)
         return;
     if (block->free_fn)
         block->free_fn(block->ptr, block->opaque);
     free(block);
+}
+
+void actr_buf_ref_n(const actr_buf_t *buf, uint32_t n)
+{
+    /* Relaxed suffices: the caller already holds a reference, so the block cannot vanish. */
+    if (buf && buf->len > 0 && buf->block && n > 0)
+        atomic_fetch_add_explicit(&buf->block->refs, n, memory_order_relaxed);
 }
 
 int actr_buf_equal(const actr_buf_t *a, const actr_buf_t *b)

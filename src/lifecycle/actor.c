@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "actr/log.h"
+#include "base/buf_batch.h"
 #include "lifecycle/hooks.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/spin.h"
@@ -59,10 +60,8 @@ static _Thread_local defer_t *tl_defer;
 
 static void defer_flush(defer_t *d)
 {
-    for (; d->nbuf > 0; d->nbuf--) {
-        actr_buf_t v = d->buf;
-        actr_buf_release(&v);
-    }
+    actr_buf_release_n(&d->buf, d->nbuf);
+    d->nbuf = 0;
     actr_node_release_n(d->node, d->nnode);
     d->nnode = 0;
 }
@@ -72,10 +71,8 @@ static void defer_tell(defer_t *d, actr_request_t *req)
 {
     if (req->payload.block) {
         if (d->nbuf && d->buf.block != req->payload.block) {
-            for (; d->nbuf > 0; d->nbuf--) {
-                actr_buf_t v = d->buf;
-                actr_buf_release(&v);
-            }
+            actr_buf_release_n(&d->buf, d->nbuf);
+            d->nbuf = 0;
         }
         d->buf = req->payload;
         d->nbuf++;
@@ -173,15 +170,25 @@ void actr_actor_push_chain(actr_actor_t *a, actr_inbox_item_t *first, actr_inbox
     schedule(a);
 }
 
+void actr_actor_publish_outbox(actr_actor_t *a)
+{
+    actr_outbox_t *o = &a->outbox;
+    if (o->pending)
+        actr_actor_push_chain(&o->target->actor, o->first, o->last);
+    o->pending = 0;
+    o->first = o->last = NULL;
+}
+
 void actr_actor_flush_outbox(actr_actor_t *a)
 {
     actr_outbox_t *o = &a->outbox;
+    if (o->payload_refs)
+        actr_buf_release_n(&o->payload, o->payload_refs);
+    o->payload_refs = 0;
     if (!o->target)
         return;
-    actr_actor_t *t = &o->target->actor;
-    if (o->pending)
-        actr_actor_push_chain(t, o->first, o->last);
-    actr_inbox_unreserve_n(&t->inbox, o->credits);
+    actr_actor_publish_outbox(a);
+    actr_inbox_unreserve_n(&o->target->actor.inbox, o->credits);
     actr_node_release(o->target);
     *o = (actr_outbox_t){0};
 }

@@ -56,6 +56,10 @@ typedef struct actr_outbox {
     actr_inbox_item_t *first, *last;
     uint32_t pending;         /* items in the chain */
     uint32_t credits;         /* places reserved and not used yet */
+    /* References on the last payload's block taken ahead (ACTR_OUTBOX_MAX at once) for the
+     * next tells of the same bytes; dropped by the flush at the end of the entry. */
+    actr_buf_t payload;
+    uint32_t payload_refs;
 } actr_outbox_t;
 
 typedef struct actr_actor {
@@ -152,11 +156,15 @@ actr_actor_t *actr_actor_current(void);
 bool actr_actor_wait_begin(actr_actor_t *self, actr_actor_t *target);
 void actr_actor_wait_end(actr_actor_t *self);
 
-/* Publishes the actor's pending tells and gives back unused places (serial context). */
-void actr_actor_flush_outbox(actr_actor_t *a);
-
 /* Pushes a chain of counted items into a and schedules it. */
 void actr_actor_push_chain(actr_actor_t *a, actr_inbox_item_t *first, actr_inbox_item_t *last);
+
+/* Publishes the actor's pending tells and gives back unused places and references (serial
+ * context). */
+void actr_actor_flush_outbox(actr_actor_t *a);
+/* Publishes the pending tells only: places and references taken ahead stay for the next tells
+ * of the same entry. */
+void actr_actor_publish_outbox(actr_actor_t *a);
 
 /* Outstanding async calls of this actor: add (false when stop has begun) and remove. */
 bool actr_actor_track(actr_actor_t *a, actr_request_t *req);

@@ -39,6 +39,16 @@ static void condattr_init(void)
 actr_request_t *actr_request_new(actr_direction_t dir, actr_req_mode_t mode, const char *route_key,
                                  size_t route_len, const actr_buf_t *payload)
 {
+    actr_buf_t ref = actr_buf_ref(payload);
+    actr_request_t *r = actr_request_new_moved(dir, mode, route_key, route_len, &ref);
+    actr_buf_release(&ref); /* still ours when out of memory */
+    return r;
+}
+
+actr_request_t *actr_request_new_moved(actr_direction_t dir, actr_req_mode_t mode,
+                                       const char *route_key, size_t route_len,
+                                       actr_buf_t *payload)
+{
     bool is_call = mode != ACTR_REQ_TELL;
     /* Tells (the hot path) come from the recycling pool; calls are rarer and bigger. */
     actr_request_t *r = is_call ? malloc(sizeof(call_block_t))
@@ -64,7 +74,8 @@ actr_request_t *actr_request_new(actr_direction_t dir, actr_req_mode_t mode, con
     r->mode = (uint8_t)mode;
     r->rid = actr_request_id_next();
     r->caller = NULL;
-    r->payload = actr_buf_ref(payload);
+    r->payload = *payload;
+    *payload = (actr_buf_t)ACTR_BUF_INIT;
     r->call = NULL;
     if (is_call) {
         actr_call_ext_t *x = &((call_block_t *)r)->ext;
@@ -86,7 +97,10 @@ void actr_request_ref(actr_request_t *req)
 
 void actr_request_unref(actr_request_t *req)
 {
-    if (atomic_fetch_sub_explicit(&req->refs, 1, memory_order_acq_rel) != 1)
+    /* The only reference (every in-process tell): nobody else can add one, so no atomic write
+     * is needed, and the line the sender wrote is not taken exclusive just to be freed. */
+    if (atomic_load_explicit(&req->refs, memory_order_acquire) != 1 &&
+        atomic_fetch_sub_explicit(&req->refs, 1, memory_order_acq_rel) != 1)
         return;
     actr_buf_release(&req->payload);
     if (req->route_key != req->route_inline)

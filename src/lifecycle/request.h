@@ -129,6 +129,11 @@ actr_request_t *actr_request_of_done_item(actr_item_t *item);
  */
 actr_request_t *actr_request_new(actr_direction_t dir, actr_req_mode_t mode, const char *route_key,
                                  size_t route_len, const actr_buf_t *payload);
+/* The same, taking over the caller's reference on *payload (set to empty on success; left
+ * alone on failure). */
+actr_request_t *actr_request_new_moved(actr_direction_t dir, actr_req_mode_t mode,
+                                       const char *route_key, size_t route_len,
+                                       actr_buf_t *payload);
 void actr_request_ref(actr_request_t *req);
 /* Drops a reference; the last one frees the request, its payload, response and error and the
  * caller node's reference. */

@@ -267,6 +267,87 @@ static void test_tells_from_a_handler_keep_order(void **state)
     tells_from_handler(8);    /* too small for a block: one place at a time, waiting */
 }
 
+/* ---- payload references of tells sent by a handler ---- */
+
+static actr_buf_t g_pay_a, g_pay_b; /* refcounted: the test holds one reference on each */
+static int g_bytes_a, g_bytes_b;    /* tells the sink saw with each payload's bytes */
+
+static int tally(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                 actr_error_t *err)
+{
+    if (req->len > 0 && req->data[0] == 'a')
+        g_bytes_a++;
+    else if (req->len > 0 && req->data[0] == 'b')
+        g_bytes_b++;
+    return 0;
+}
+
+static int tally_seen(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                      actr_error_t *err)
+{
+    int n = g_bytes_a + g_bytes_b;
+    return actr_buf_copy(&n, sizeof n, resp);
+}
+
+/* Same bytes many times (references taken in blocks), another block in between, a slice of the
+ * first block, and the first again: 40 + 3 + 5 + 1 tells. */
+static int send_mixed(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                      actr_error_t *err)
+{
+    actr_buf_t slice;
+    if (actr_buf_slice(&g_pay_a, 0, 8, &slice) != 0)
+        return ACTR_EINTERNAL;
+    const actr_buf_t *plan[] = {&g_pay_a, &g_pay_b, &slice, &g_pay_a};
+    const int times[] = {40, 3, 5, 1};
+    int rc = 0;
+    for (int p = 0; p < 4 && rc == 0; p++)
+        for (int i = 0; i < times[p] && rc == 0; i++)
+            rc = actr_ctx_tell(ctx, &g_sink_id, "test.Tally.Add", plan[p], RT_WAIT_MS, err);
+    actr_buf_release(&slice);
+    return rc == 0 ? actr_ctx_call(ctx, &g_sink_id, "test.Tally.Seen", NULL, RT_WAIT_MS, resp, err)
+                   : rc;
+}
+
+static void test_tells_from_a_handler_release_every_payload_reference(void **state)
+{
+    (void)state;
+    actr_hyper_t *h = rt_hyper(2);
+    static const actr_route_t sink_routes[] = {{"test.Tally.Add", tally},
+                                               {"test.Tally.Seen", tally_seen}};
+    static const actr_route_t sender_routes[] = {{"test.Tally.Send", send_mixed}};
+    actr_ref_t *sink_ref, *sender_ref;
+    actr_node_t *sn = rt_node(h, "tallysink", sink_routes, 2, NULL, NULL, &sink_ref);
+    g_sink_id = *actr_node_id(sn);
+    actr_node_t *sender = rt_node(h, "tallysender", sender_routes, 1, NULL, NULL, &sender_ref);
+    uint8_t *w;
+    assert_int_equal(actr_buf_alloc(64, &g_pay_a, &w), 0);
+    memset(w, 'a', 64);
+    assert_int_equal(actr_buf_alloc(64, &g_pay_b, &w), 0);
+    memset(w, 'b', 64);
+    actr_error_t err = {0};
+    for (int round = 1; round <= 2; round++) {
+        actr_buf_t resp;
+        assert_int_equal(actr_ref_call(sender_ref, NULL, "test.Tally.Send", NULL, RT_WAIT_MS,
+                                       &resp, &err), 0);
+        int n;
+        assert_int_equal(resp.len, sizeof n);
+        memcpy(&n, resp.data, sizeof n);
+        actr_buf_release(&resp);
+        assert_int_equal(n, round * 49);
+        assert_int_equal(g_bytes_a, round * 46);
+        assert_int_equal(g_bytes_b, round * 3);
+        /* The entry has returned and the sink has run every tell: only our references are
+         * left (none taken ahead by the sender's outbox is kept, none dropped twice). */
+        assert_int_equal(actr_buf_refcount(&g_pay_a), 1);
+        assert_int_equal(actr_buf_refcount(&g_pay_b), 1);
+    }
+    actr_node_free(sender);
+    actr_node_free(sn);
+    actr_hyper_free(h);
+    actr_buf_release(&g_pay_a);
+    actr_buf_release(&g_pay_b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_full_inbox),
         cmocka_unit_test(test_blocked_sender_sees_shutdown),
         cmocka_unit_test(test_tells_from_a_handler_keep_order),
+        cmocka_unit_test(test_tells_from_a_handler_release_every_payload_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,9 +35,16 @@
 #include "gate/retry_policy.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/request_id.h"
+#include "lifecycle/route_lanes.h"
 #include "package.pb-c.h"
 
 #define SWEEP_MS 1000
+
+/* A declared lane (node.h) is the WebSocket frame's type byte and the WebRTC channel as is. */
+_Static_assert((int)ACTR_WS_RPC_SIGNAL == (int)ACTR_LANE_RPC_SIGNAL &&
+                   ACTR_RTC_COORD_LANE_RPC_SIGNAL == (int)ACTR_LANE_RPC_SIGNAL &&
+                   (int)ACTR_WS_RPC_RELIABLE == (int)ACTR_LANE_RPC_RELIABLE,
+               "lane numbering differs between node.h and the wire");
 
 int actr_remote_encode_envelope(const char *route_key, const actr_buf_t *payload, int direction,
                                 const char *request_id, int64_t timeout_ms, uint32_t error_code,
@@ -394,7 +401,9 @@ int actr_remote_send(struct actr_node *from, actr_request_t *req, const actr_id_
     m->r = r;
     m->req = req;
     m->target = *target;
-    m->lane = ACTR_WS_RPC_RELIABLE;
+    /* The method's declared lane (node.h; only remote sends look it up). The WebSocket frame's
+     * type byte and the WebRTC channel follow it; so does the retry policy (attempt_failed). */
+    m->lane = (uint8_t)actr_route_lanes_get(from->route_lanes, req->route_key);
     m->call = req->direction == ACTR_DIR_REQUEST;
     uint64_t now = actr_clock_mono_ms();
     if (m->call)

@@ -1,0 +1,5 @@
+"""remote_lanes: calls and tells on the RPC_SIGNAL lane over the direct WebSocket (the frame's
+payload type byte 1); the scenario is in lanes_check.py."""
+from lanes_check import run
+
+run({"ACTR_WEBRTC_MODE": "off"}, webrtc=False)

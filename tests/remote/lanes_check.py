@@ -13,12 +13,16 @@ The service has a durable mailbox and a Count handler that blocks until a file e
 3. Both SIGNAL messages are handled before the backlog drains (the reference's mailbox order:
    High first), the backlog keeps its order, the ordinary tell sent last is handled last (so the
    reordering comes from the lane, not from chance), and the SIGNAL call gets its answer.
+4. (WebSocket only) The sender retries with the lane's policy: once the service is dead, a
+   SIGNAL call with a 30 s deadline gives up after RPC_SIGNAL's 2 attempts (RPC_RELIABLE would
+   make 5 or reach the deadline).
 No assertion depends on timing; every wait is bounded.
 """
+import signal
 import sqlite3
 
-from node_harness import (Env, check, finish, free_port, package_pb2, read_lines, say,
-                          wait_until)
+from node_harness import (UNAVAILABLE, Env, check, finish, free_port, package_pb2, read_lines,
+                          say, wait_until)
 
 SVC = "acme:RtService:1.0.0"
 CLI = "acme:RtClient:1.0.0"
@@ -102,6 +106,13 @@ def run(extra_env, webrtc):
               "both SIGNAL messages were handled before the backlog drained")
         check(order and order[-1] == "tail", "the ordinary tell sent last was handled last")
 
+        if webrtc:
+            check(svc.stop() == 0, "service exits cleanly")
+        else:
+            check(svc.stop(signal.SIGKILL) is not None, "service killed")
+            ok, e = cli.cmd("call rt.Svc.Urgent 30000 nobody", 60)
+            check(ok is False and e[1] == UNAVAILABLE and "(2 attempts)" in e[2],
+                  "a SIGNAL call to the dead service gave up after the lane's 2 attempts (%s)"
+                  % (e,))
         check(cli.stop() == 0, "client exits cleanly")
-        check(svc.stop() == 0, "service exits cleanly")
     finish()

@@ -19,10 +19,9 @@ The service has a durable mailbox and a Count handler that blocks until a file e
 No assertion depends on timing; every wait is bounded.
 """
 import signal
-import sqlite3
 
-from node_harness import (UNAVAILABLE, Env, check, finish, free_port, package_pb2, read_lines,
-                          say, wait_until)
+from node_harness import (UNAVAILABLE, Env, check, finish, free_port, mailbox_query,
+                          package_pb2, read_lines, say, wait_until)
 
 SVC = "acme:RtService:1.0.0"
 CLI = "acme:RtClient:1.0.0"
@@ -33,13 +32,8 @@ N = 500
 
 def mailbox(path):
     """[(priority, direction, route_key, payload)] of the rows, or None when unreadable."""
-    try:
-        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
-        try:
-            rows = db.execute("SELECT priority, payload FROM messages").fetchall()
-        finally:
-            db.close()
-    except sqlite3.Error:
+    rows = mailbox_query(path, "SELECT priority, payload FROM messages")
+    if rows is None:
         return None
     out = []
     for prio, raw in rows:

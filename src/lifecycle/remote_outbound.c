@@ -239,6 +239,14 @@ static void delivered(out_msg_t *m)
         finish(m);
 }
 
+/* A WebRTC send that failed before the message left: ACTR_ESTATE means its channel was not
+ * open (yet). The coordinator sends what it queued for a new peer once RPC_RELIABLE opens, when
+ * the RPC_SIGNAL channel may still be opening: that is worth the lane's retry, not an end. */
+static int rtc_failure_code(int rc)
+{
+    return rc == ACTR_ESTATE ? ACTR_EUNAVAILABLE : rc;
+}
+
 static void rtc_sent_result(out_msg_t *m, int rc)
 {
     if (m->dead)
@@ -246,7 +254,7 @@ static void rtc_sent_result(out_msg_t *m, int rc)
     if (rc == 0)
         delivered(m);
     else
-        attempt_failed(m, rc, true, "the WebRTC connection dropped the message");
+        attempt_failed(m, rtc_failure_code(rc), true, "the WebRTC connection dropped the message");
 }
 
 /* actr_remote_webrtc_send()'s callback: the fate of a message it accepted. */
@@ -314,7 +322,7 @@ static void attempt(out_msg_t *m)
             return;
         }
         if (rc != 0)
-            attempt_failed(m, rc, rc != ACTR_ETOOBIG, "WebRTC send failed");
+            attempt_failed(m, rtc_failure_code(rc), rc != ACTR_ETOOBIG, "WebRTC send failed");
         return;
     }
     actr_ws_conn_id_t conn = 0;

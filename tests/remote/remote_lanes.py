@@ -2,4 +2,5 @@
 payload type byte 1); the scenario is in lanes_check.py."""
 from lanes_check import run
 
-run({"ACTR_WEBRTC_MODE": "off"}, webrtc=False)
+OFF = {"ACTR_WEBRTC_MODE": "off"}
+run(OFF, OFF, webrtc=False)

@@ -220,6 +220,50 @@ typedef struct actr_conflict_decl {
 ACTR_API int actr_node_set_conflict_keys(actr_node_t *node, const actr_conflict_decl_t *decls,
                                          size_t n, actr_error_t *err);
 
+/* ---- lanes of outgoing methods (spec: runtime.md §1.2, §5.1; protocol.md 8.1; docs/RUNTIME.md
+ * "Lanes") ----
+ *
+ * Every call and tell this node sends to an actor in another process goes on the RPC_RELIABLE
+ * lane unless its route key is declared here: the C equivalent of the reference's per-method
+ * option `(actr.payload_type)` (the codegen'd `payload_type()`). RPC_SIGNAL is ordered and
+ * reliable too, but the sender gives up sooner (2 attempts, 500 ms apart, instead of 5 over
+ * 12 s) and the receiver's mailbox hands it to the actor before the ordinary backlog (priority
+ * High). Responses always come back on RPC_RELIABLE, as in the reference. In-process targets
+ * (same hyper) ignore the lane: such calls simply work (the reference's time out,
+ * docs/DIFFERENCES.md).
+ *
+ *   actr_lane_decl_t lanes[] = {{"ctl.Control.Cancel", ACTR_LANE_RPC_SIGNAL}};
+ *   actr_node_set_route_lanes(node, lanes, 1, &err);   // before actr_node_start()
+ */
+
+/* The reference's PayloadType values (protocol.md 3.1); the stream values equal stream.h's. */
+typedef enum actr_lane {
+    ACTR_LANE_RPC_RELIABLE = 0, /* the default of calls and tells */
+    ACTR_LANE_RPC_SIGNAL = 1,   /* ordered, reliable, short retry, receiver priority High */
+    ACTR_LANE_STREAM_RELIABLE = 2,
+    ACTR_LANE_STREAM_LATENCY_FIRST = 3,
+    ACTR_LANE_MEDIA_RTP = 4,
+} actr_lane_t;
+
+/* The lane of one outgoing method. */
+typedef struct actr_lane_decl {
+    const char *route_key; /* "package.Service.Method" */
+    actr_lane_t lane;      /* ACTR_LANE_RPC_RELIABLE or ACTR_LANE_RPC_SIGNAL */
+} actr_lane_decl_t;
+
+/*
+ * Declares the lanes of the node's outgoing methods (copied), replacing earlier declarations;
+ * n 0 removes them. Only the two RPC lanes are accepted for calls and tells (the reference's
+ * ensure_rpc_payload_type). Before start, as actr_node_set_conflict_keys (ACTR_ESTATE
+ * otherwise). Returns 0, ACTR_EINVAL (empty or too long route key, or another lane: err names
+ * the entry), ACTR_EEXIST (a route key declared twice) or ACTR_ENOMEM; on error nothing changes.
+ */
+ACTR_API int actr_node_set_route_lanes(actr_node_t *node, const actr_lane_decl_t *decls, size_t n,
+                                       actr_error_t *err);
+
+/* The lane this node's calls and tells to route_key take (RPC_RELIABLE when undeclared). */
+ACTR_API actr_lane_t actr_node_route_lane(const actr_node_t *node, const char *route_key);
+
 /*
  * Concurrency settings of the node's dispatch (actr_dispatch_concurrency_t, config.h: enabled,
  * budget C 8, queue_cap M 256, dispatch_timeout_ms). A node created with a runtime config takes

@@ -9,6 +9,7 @@
 #include "dispatch/scheduler.h"
 #include "lifecycle/directory.h"
 #include "lifecycle/node_internal.h"
+#include "lifecycle/route_lanes.h"
 #include "lifecycle/streams.h"
 
 const char *actr_node_state_name(actr_node_state_t state)
@@ -319,6 +320,8 @@ void actr_node_free(actr_node_t *node)
      * is only read by the feeder, which has stopped for good after actr_actor_drain(). */
     actr_conflict_spec_free(node->conflict_spec);
     node->conflict_spec = NULL;
+    actr_route_lanes_free(node->route_lanes);
+    node->route_lanes = NULL;
     actr_hyper_t *h = node->hyper;
     pthread_mutex_lock(&h->nodes_lock);
     if (node->prev)
@@ -379,6 +382,30 @@ int actr_node_set_conflict_keys(actr_node_t *node, const actr_conflict_decl_t *d
     actr_conflict_spec_free(node->conflict_spec);
     node->conflict_spec = spec;
     return 0;
+}
+
+/* ---- lanes of outgoing methods (route_lanes.c) ---- */
+
+int actr_node_set_route_lanes(actr_node_t *node, const actr_lane_decl_t *decls, size_t n,
+                              actr_error_t *err)
+{
+    if (!node || (n && !decls))
+        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
+                              "node and declarations are required");
+    if (!before_start(node))
+        return wrong_state(node, "set_route_lanes", "init, attached or registered", err);
+    actr_route_lanes_t *t = NULL;
+    int rc = n ? actr_route_lanes_new(decls, n, &t, err) : 0;
+    if (rc != 0)
+        return rc;
+    actr_route_lanes_free(node->route_lanes);
+    node->route_lanes = t;
+    return 0;
+}
+
+actr_lane_t actr_node_route_lane(const actr_node_t *node, const char *route_key)
+{
+    return node ? actr_route_lanes_get(node->route_lanes, route_key) : ACTR_LANE_RPC_RELIABLE;
 }
 
 void actr_dispatch_concurrency_init(actr_dispatch_concurrency_t *dc)

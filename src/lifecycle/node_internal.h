@@ -48,6 +48,9 @@ struct actr_node {
      * start to decide whether the actor gets a scheduler (actor_sched.c). */
     struct actr_conflict_spec *conflict_spec;
     actr_dispatch_concurrency_t dispatch;
+    /* Lanes of outgoing methods (route_lanes.h; NULL: all RPC_RELIABLE): set before start,
+     * then only read by remote sends. */
+    struct actr_route_lanes *route_lanes;
     /* Set by actr_node_attach(): what PACKAGE-mode registration sends (owned). */
     actr_remote_package_t *package;
     pthread_mutex_t lock;  /* state changes and waiting for STOPPED */

@@ -35,9 +35,16 @@
 #include "gate/retry_policy.h"
 #include "lifecycle/node_internal.h"
 #include "lifecycle/request_id.h"
+#include "lifecycle/route_lanes.h"
 #include "package.pb-c.h"
 
 #define SWEEP_MS 1000
+
+/* A declared lane (node.h) is the WebSocket frame's type byte and the WebRTC channel as is. */
+_Static_assert((int)ACTR_WS_RPC_SIGNAL == (int)ACTR_LANE_RPC_SIGNAL &&
+                   ACTR_RTC_COORD_LANE_RPC_SIGNAL == (int)ACTR_LANE_RPC_SIGNAL &&
+                   (int)ACTR_WS_RPC_RELIABLE == (int)ACTR_LANE_RPC_RELIABLE,
+               "lane numbering differs between node.h and the wire");
 
 int actr_remote_encode_envelope(const char *route_key, const actr_buf_t *payload, int direction,
                                 const char *request_id, int64_t timeout_ms, uint32_t error_code,
@@ -232,6 +239,14 @@ static void delivered(out_msg_t *m)
         finish(m);
 }
 
+/* A WebRTC send that failed before the message left: ACTR_ESTATE means its channel was not
+ * open (yet). The coordinator sends what it queued for a new peer once RPC_RELIABLE opens, when
+ * the RPC_SIGNAL channel may still be opening: that is worth the lane's retry, not an end. */
+static int rtc_failure_code(int rc)
+{
+    return rc == ACTR_ESTATE ? ACTR_EUNAVAILABLE : rc;
+}
+
 static void rtc_sent_result(out_msg_t *m, int rc)
 {
     if (m->dead)
@@ -239,7 +254,7 @@ static void rtc_sent_result(out_msg_t *m, int rc)
     if (rc == 0)
         delivered(m);
     else
-        attempt_failed(m, rc, true, "the WebRTC connection dropped the message");
+        attempt_failed(m, rtc_failure_code(rc), true, "the WebRTC connection dropped the message");
 }
 
 /* actr_remote_webrtc_send()'s callback: the fate of a message it accepted. */
@@ -307,7 +322,7 @@ static void attempt(out_msg_t *m)
             return;
         }
         if (rc != 0)
-            attempt_failed(m, rc, rc != ACTR_ETOOBIG, "WebRTC send failed");
+            attempt_failed(m, rtc_failure_code(rc), rc != ACTR_ETOOBIG, "WebRTC send failed");
         return;
     }
     actr_ws_conn_id_t conn = 0;
@@ -394,7 +409,9 @@ int actr_remote_send(struct actr_node *from, actr_request_t *req, const actr_id_
     m->r = r;
     m->req = req;
     m->target = *target;
-    m->lane = ACTR_WS_RPC_RELIABLE;
+    /* The method's declared lane (node.h; only remote sends look it up). The WebSocket frame's
+     * type byte and the WebRTC channel follow it; so does the retry policy (attempt_failed). */
+    m->lane = (uint8_t)actr_route_lanes_get(from->route_lanes, req->route_key);
     m->call = req->direction == ACTR_DIR_REQUEST;
     uint64_t now = actr_clock_mono_ms();
     if (m->call)

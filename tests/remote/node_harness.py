@@ -14,6 +14,7 @@ import queue
 import shutil
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -75,6 +76,19 @@ def wait_until(pred, timeout, step=0.05):
         if v or time.monotonic() >= deadline:
             return v
         time.sleep(step)
+
+
+def mailbox_query(path, sql):
+    """The rows of sql over a node's durable mailbox file (read-only, beside the running node),
+    or None when the file cannot be read yet."""
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
+        try:
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
 
 
 def finish():

@@ -10,9 +10,9 @@ payload once, under N distinct request ids), the restarted service serves live c
 after its clean stop the mailbox is empty, so nothing is left to be handled twice.
 """
 import signal
-import sqlite3
 
-from node_harness import Env, check, finish, free_port, read_lines, say, wait_until
+from node_harness import (Env, check, finish, free_port, mailbox_query, read_lines, say,
+                          wait_until)
 
 SVC = "acme:RtService:1.0.0"
 CLI = "acme:RtClient:1.0.0"
@@ -21,14 +21,8 @@ N = 20
 
 def mailbox_rows(path):
     """Rows in the mailbox table, or -1 when the file cannot be read yet."""
-    try:
-        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
-        try:
-            return db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return -1
+    rows = mailbox_query(path, "SELECT COUNT(*) FROM messages")
+    return rows[0][0] if rows else -1
 
 
 with Env() as env:

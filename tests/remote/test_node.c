@@ -16,6 +16,8 @@
  *   rt.Svc.Count  with --block-until FILE first waits (at most 60 s) until FILE exists, printing
  *                 "blocked <payload>" once; then counts and answers "count=<Count messages
  *                 handled so far in this process>"
+ *   rt.Svc.Urgent counts, answers "urgent <payload>" (a client started with --signal
+ *                 rt.Svc.Urgent sends it on the RPC_SIGNAL lane: tests/remote/remote_lanes*.py)
  *
  * Counting appends "<request id> <payload>" to --count-file, so a driver sees every handler run.
  *
@@ -30,6 +32,9 @@
  *   acalls ROUTE TIMEOUT_MS N PREFIX    ok N           to be "Echo: PREFIX-i"; acalls: all N
  *                                                      in flight at once)
  *   callbig ROUTE TIMEOUT_MS SIZE  ok SIZE            (a SIZE-byte payload echoed byte-exact)
+ *   acall ROUTE TIMEOUT_MS PAYLOAD ok started         (one asynchronous call; its outcome
+ *                                                      comes later as "acall-done ok <reply>"
+ *                                                      or "acall-done err ...")
  *   id                             ok <own id>
  *   netevent path available|unavailable|unknown, netevent force|cleanup    ok
  *   sregister STREAM SLOW_MS [FIRST_MS]  ok           (registers STREAM here; its callback
@@ -48,6 +53,7 @@
  *
  *   test_node --config actr.toml --type acme:Svc:1.0.0 [--count-file F] [--block-until F]
  *             [--sleep-ms N] [--fail-first K] [--meet N] [--conflict-field TAG]
+ *             [--signal ROUTE]...   (ROUTE's calls and tells take RPC_SIGNAL, node.h)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,6 +90,8 @@ typedef struct opts {
     long fail_first;
     long meet;           /* Meet handlers that must be inside at once */
     long conflict_field; /* 0: no conflict keys (a serial actor) */
+    actr_lane_decl_t signal[4]; /* --signal: routes declared on RPC_SIGNAL */
+    size_t nsignal;
 } opts_t;
 
 static opts_t g_opts = {.sleep_ms = 1000, .meet = 2};
@@ -214,6 +222,14 @@ static int h_count(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_
     char text[64];
     snprintf(text, sizeof text, "count=%ld", ++g_counted);
     return actr_buf_copy(text, strlen(text), resp);
+}
+
+static int h_urgent(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                    actr_error_t *err)
+{
+    (void)self;
+    int rc = count_line(ctx, req, err);
+    return rc != 0 ? rc : reply_text(resp, err, "urgent ", req);
 }
 
 static void on_hook(void *self, actr_ctx_t *ctx, const actr_hook_event_t *ev)
@@ -364,6 +380,36 @@ static void cmd_callbig(client_t *c, char *rest)
         say("ok %ld", n);
     actr_buf_release(&reply);
     free(payload);
+}
+
+/* acall: the outcome of one asynchronous call, printed when it comes. */
+static void on_acall_done(actr_ctx_t *ctx, void *ud, int status, const actr_buf_t *response,
+                          const actr_error_t *err)
+{
+    (void)ctx, (void)ud;
+    if (status != 0)
+        say("acall-done err %s %u %s", actr_err_name(status), err ? err->wire_code : 0,
+            err && err->message[0] ? err->message : actr_strerror(status));
+    else
+        say("acall-done ok %.*s", (int)response->len,
+            response->len ? (const char *)response->data : "");
+}
+
+static void cmd_acall(client_t *c, char *rest)
+{
+    actr_error_t err = {0};
+    char *route = word(&rest), *tmo = word(&rest);
+    if (!route || !tmo || !c->has_target) {
+        say("err EINVAL 0 acall: usage: acall ROUTE TIMEOUT_MS PAYLOAD (after discover)");
+        return;
+    }
+    actr_buf_t req = actr_buf_static(rest, strlen(rest));
+    int rc = actr_ref_call_async(c->ref, &c->target, route, &req, strtoll(tmo, NULL, 10),
+                                 on_acall_done, NULL, &err);
+    if (rc != 0)
+        say_err("acall", rc, &err);
+    else
+        say("ok started");
 }
 
 /* N calls with payloads PREFIX-0 ...: one after the other (calls) or all in flight at once
@@ -625,6 +671,8 @@ static void serve_commands(client_t *c)
             cmd_tells(c, rest, false);
         } else if (strcmp(cmd, "tells") == 0) {
             cmd_tells(c, rest, true);
+        } else if (strcmp(cmd, "acall") == 0) {
+            cmd_acall(c, rest);
         } else if (strcmp(cmd, "callbig") == 0) {
             cmd_callbig(c, rest);
         } else if (strcmp(cmd, "calls") == 0) {
@@ -679,6 +727,8 @@ static int parse_args(int argc, char **argv)
             g_opts.meet = strtol(v, NULL, 10);
         else if (strcmp(a, "--conflict-field") == 0)
             g_opts.conflict_field = strtol(v, NULL, 10);
+        else if (strcmp(a, "--signal") == 0 && g_opts.nsignal < 4)
+            g_opts.signal[g_opts.nsignal++] = (actr_lane_decl_t){v, ACTR_LANE_RPC_SIGNAL};
         else
             return -1;
         i++;
@@ -691,7 +741,7 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv) != 0) {
         fprintf(stderr, "usage: test_node --config actr.toml --type M:N:V [--count-file F] "
                         "[--block-until F] [--sleep-ms N] [--fail-first K] [--meet N] "
-                        "[--conflict-field TAG]\n");
+                        "[--conflict-field TAG] [--signal ROUTE]...\n");
         return 2;
     }
     struct sigaction sa;
@@ -714,6 +764,7 @@ int main(int argc, char **argv)
         {"rt.Svc.Slow", h_slow},
         {"rt.Svc.Count", h_count},
         {"rt.Svc.Meet", h_meet},
+        {"rt.Svc.Urgent", h_urgent},
         {"rt.Stream.Register", h_sregister},
         {"rt.Stream.Send", h_ssend},
         {"rt.Stream.Stats", h_sstats},
@@ -752,6 +803,8 @@ int main(int argc, char **argv)
         rc = actr_node_link(node, &wl, &err);
     if (rc == 0 && g_opts.conflict_field > 0)
         rc = actr_node_set_conflict_keys(node, &meet_key, 1, &err);
+    if (rc == 0 && g_opts.nsignal > 0)
+        rc = actr_node_set_route_lanes(node, g_opts.signal, g_opts.nsignal, &err);
     if (rc == 0)
         rc = actr_node_register(node, &err);
     if (rc == 0)

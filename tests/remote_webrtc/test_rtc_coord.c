@@ -31,6 +31,7 @@ struct node {
     actr_id_t id;
     actr_rtc_coord_t *c;
     int msgs;           /* messages received */
+    int lane_msgs[4];   /* of them, per lane */
     char last[64];      /* the last one */
     int events[4];      /* per actr_rtc_coord_event_t */
 };
@@ -43,6 +44,7 @@ struct world {
     bool initiator_offers;  /* the "server's" tie-break */
     bool corrupt_answer_id; /* answers get another sdp_exchange_id */
     bool drop_candidates_ufrag; /* candidates lose username_fragment */
+    bool signal_on_connect; /* a sends on RPC_SIGNAL from its CONNECTED hook */
     int relays;
 };
 
@@ -118,17 +120,23 @@ static void on_pump(uv_timer_t *t)
 static void on_message(void *ud, const actr_id_t *peer, int lane, actr_buf_t msg)
 {
     (void)peer;
-    (void)lane;
     node_t *n = ud;
     n->msgs++;
+    if (lane >= 0 && lane < 4)
+        n->lane_msgs[lane]++;
     snprintf(n->last, sizeof n->last, "%.*s", (int)msg.len, (const char *)msg.data);
     actr_buf_release(&msg);
 }
 
 static void on_event(void *ud, const actr_id_t *peer, actr_rtc_coord_event_t ev)
 {
-    (void)peer;
-    ((node_t *)ud)->events[ev]++;
+    node_t *n = ud;
+    n->events[ev]++;
+    /* Ready means RPC_RELIABLE is open; the other lanes' channels may still be opening. */
+    if (ev == ACTR_RTC_COORD_CONNECTED && n->w->signal_on_connect && n == &n->w->a) {
+        actr_buf_t m = actr_buf_static("at-connect", 10);
+        CHECK(actr_rtc_coord_send(n->c, peer, 1, &m, NULL, NULL) == 0, "send at connect");
+    }
 }
 
 static void make(world_t *w, node_t *n, uint64_t serial)
@@ -343,12 +351,37 @@ static void test_unsolicited_and_ufrag(void)
     world_free(&w);
 }
 
+static bool b_got_two_signals(world_t *w)
+{
+    return w->b.lane_msgs[1] >= 2;
+}
+
+/* Messages for RPC_SIGNAL queued before the connection, and sent the moment it is ready, wait
+ * for their own channel instead of failing on it or staying queued. */
+static void test_other_lanes_wait_for_their_channel(void)
+{
+    world_t w;
+    world_init(&w);
+    w.initiator_offers = true;
+    w.signal_on_connect = true;
+    actr_buf_t m = actr_buf_static("early", 5);
+    g_done_rc = 1;
+    CHECK(actr_rtc_coord_send(w.a.c, &w.b.id, 1, &m, on_done, NULL) == 0, "queued on SIGNAL");
+    CHECK(run_until(&w, b_got_two_signals, 10000), "both SIGNAL messages arrived");
+    CHECK(g_done_rc == 0, "the early one was sent, not dropped");
+    actr_rtc_coord_stats_t sa;
+    actr_rtc_coord_stats(w.a.c, &sa);
+    CHECK(sa.dropped == 0, "nothing dropped");
+    world_free(&w);
+}
+
 int main(void)
 {
     test_connect_send_restart(true);
     test_connect_send_restart(false);
     test_stale_answer();
     test_unsolicited_and_ufrag();
+    test_other_lanes_wait_for_their_channel();
     if (check_failures == 0)
         printf("test_rtc_coord: all passed\n");
     return check_failures ? 1 : 0;

@@ -261,6 +261,10 @@ static void pc_on_open(void *arg, actr_rtc_lane_t lane)
 {
     link_t *l = arg;
     rpeer_t *p = l->peer;
+    if (p && p->phase == P_READY && p->nqueue > 0) {
+        actr_rtc_coord_queue_flush(l->c, p); /* messages waiting for this lane's channel */
+        return;
+    }
     if (!p || lane != ACTR_RTC_LANE_RPC_RELIABLE || p->phase == P_READY)
         return;
     /* Readiness (spec 7.3): the offerer once a channel opens after the answer, the answerer at

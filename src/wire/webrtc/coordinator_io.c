@@ -82,6 +82,23 @@ bool actr_rtc_coord_known(const actr_rtc_coord_t *c, const actr_id_t *peer)
     return c && actr_rtc_coord_find(c, peer) != NULL;
 }
 
+/* Appends a message to the peer's queue, taking over the reference in *msg (emptied). */
+static int queue_put(actr_rtc_coord_t *c, rpeer_t *p, int lane, actr_buf_t *msg,
+                     actr_rtc_coord_done_cb done, void *done_arg)
+{
+    if (p->nqueue >= c->cfg.max_queued)
+        return ACTR_EAGAIN;
+    if (!p->queue && !(p->queue = calloc(c->cfg.max_queued, sizeof *p->queue)))
+        return ACTR_ENOMEM;
+    queued_t *q = &p->queue[p->nqueue++];
+    q->msg = *msg;
+    *msg = (actr_buf_t)ACTR_BUF_INIT;
+    q->lane = lane;
+    q->done = done;
+    q->done_arg = done_arg;
+    return 0;
+}
+
 int actr_rtc_coord_send(actr_rtc_coord_t *c, const actr_id_t *peer, int lane,
                         const actr_buf_t *msg, actr_rtc_coord_done_cb done, void *done_arg)
 {
@@ -107,16 +124,10 @@ int actr_rtc_coord_send(actr_rtc_coord_t *c, const actr_id_t *peer, int lane,
         if (!p)
             return ACTR_EUNAVAILABLE;
     }
-    if (p->nqueue >= c->cfg.max_queued)
-        return ACTR_EAGAIN;
-    if (!p->queue && !(p->queue = calloc(c->cfg.max_queued, sizeof *p->queue)))
-        return ACTR_ENOMEM;
-    queued_t *q = &p->queue[p->nqueue++];
-    q->msg = actr_buf_ref(msg);
-    q->lane = lane;
-    q->done = done;
-    q->done_arg = done_arg;
-    return 0;
+    actr_buf_t ref = actr_buf_ref(msg);
+    int rc = queue_put(c, p, lane, &ref, done, done_arg);
+    actr_buf_release(&ref); /* still ours when refused */
+    return rc;
 }
 
 void actr_rtc_coord_queue_flush(actr_rtc_coord_t *c, rpeer_t *p)
@@ -126,6 +137,11 @@ void actr_rtc_coord_queue_flush(actr_rtc_coord_t *c, rpeer_t *p)
     queued_t *q = p->queue;
     p->queue = NULL;
     for (uint32_t i = 0; i < n; i++) {
+        /* The peer is ready once RPC_RELIABLE opens; the other lanes' channels may open a
+         * moment later: their messages wait for pc_on_open of their own lane. */
+        if (p->pc && !actr_rtc_peer_channel_is_open(p->pc, (actr_rtc_lane_t)q[i].lane) &&
+            queue_put(c, p, q[i].lane, &q[i].msg, q[i].done, q[i].done_arg) == 0)
+            continue;
         int rc = p->pc ? send_now(c, p, q[i].lane, &q[i].msg) : ACTR_ECLOSED;
         if (rc != 0)
             c->stats.dropped++;

@@ -477,6 +477,8 @@ int main(int argc, char **argv)
     actr_hyper_options_init(&ho);
     ho.inbox_capacity = o.inbox;
     ho.spin_us = o.spin_us;
+    if (getenv("BENCH_WORKERS"))
+        ho.workers = (uint32_t)atoi(getenv("BENCH_WORKERS"));
     actr_error_t err = {0};
     actr_hyper_t *h;
     if (actr_hyper_new(&ho, &h, &err) != 0)

@@ -13,6 +13,7 @@
 typedef struct target {
     struct actr_node *node;
     bool owned;
+    bool serial; /* sent from an entry owning the sender's serial context (serial_entry) */
     struct actr_node *caller; /* caller id carried by the request (reference taken), or NULL */
 } target_t;
 
@@ -62,28 +63,37 @@ static bool serial_entry(const actr_send_t *s)
  * keeps the node alive until the entry returns (only serial entries replace it), and two
  * atomics per tell on the target's count were a tenth of a tell's cost (bench_inproc).
  */
-static struct actr_node *cached_target(const actr_send_t *s)
+static struct actr_node *cached_target(const actr_send_t *s, bool serial)
 {
-    struct actr_node *c = serial_entry(s) ? s->from->last_target : NULL;
-    if (!c || !actr_node_accepting(c) || !actr_id_equal(&c->id, s->target))
+    struct actr_node *c = serial ? s->from->last_target : NULL;
+    const actr_id_t *want = s->target;
+    if (!c || c->id.serial_number != want->serial_number ||
+        c->id.realm.realm_id != want->realm.realm_id || !actr_node_accepting(c))
         return NULL;
+    if (want != s->from->last_target_id) {
+        if (!actr_type_equal(&c->id.type, &want->type))
+            return NULL;
+        s->from->last_target_id = want;
+    }
     return c;
 }
 
-static void remember_target(const actr_send_t *s, struct actr_node *n)
+static void remember_target(const actr_send_t *s, struct actr_node *n, bool serial)
 {
-    if (!serial_entry(s) || s->from->last_target == n)
+    if (!serial || s->from->last_target == n)
         return;
     actr_node_retain(n);
     if (s->from->last_target)
         actr_node_release(s->from->last_target);
     s->from->last_target = n;
+    s->from->last_target_id = s->target; /* the directory compared the whole id */
 }
 
 static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
 {
     struct actr_node *from = s->from;
     memset(t, 0, sizeof *t);
+    t->serial = serial_entry(s);
     if (!s->from_entry && atomic_load_explicit(&from->state, memory_order_acquire) >=
                               ACTR_NODE_STOPPING)
         return actr_error_set(err, ACTR_ECLOSED, ACTR_KIND_TRANSIENT, ACTR_WIRE_UNAVAILABLE,
@@ -91,7 +101,7 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
     bool self = !s->target || actr_id_equal(s->target, &from->id);
     if (self) {
         t->node = from; /* alive: the sender's node outlives its own sends */
-    } else if ((t->node = cached_target(s)) != NULL) {
+    } else if ((t->node = cached_target(s, t->serial)) != NULL) {
         t->owned = false; /* held by the cache */
     } else if (!(t->node = actr_directory_get(from->hyper->dir, s->target))) {
         if (from->remote)
@@ -103,7 +113,7 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
                               "registered with AIS (no network side)", id);
     } else {
         t->owned = true;
-        remember_target(s, t->node);
+        remember_target(s, t->node, t->serial);
     }
     int st = atomic_load_explicit(&t->node->state, memory_order_acquire);
     if (st != ACTR_NODE_RUNNING) {
@@ -119,7 +129,7 @@ static int resolve(const actr_send_t *s, target_t *t, actr_error_t *err)
     }
     /* The reference's shell calls to its own workload carry no caller; everything an actor
      * sends, and what a ref sends to another node, carries the sender's id. */
-    if (serial_entry(s)) {
+    if (t->serial) {
         actr_node_retain_from_entry(from);
         t->caller = from;
     } else if (s->from_entry || !self) {
@@ -256,7 +266,7 @@ int actr_host_tell(const actr_send_t *s, actr_error_t *err)
         return remote_tell(s, len, err);
     if (rc != 0)
         return rc;
-    if (serial_entry(s)) {
+    if (t.serial) {
         rc = outbox_tell(s, &t, len, err);
         target_release(&t);
         return rc;

@@ -309,6 +309,7 @@ void actr_node_free(actr_node_t *node)
     if (node->last_target) {
         actr_node_release(node->last_target);
         node->last_target = NULL;
+        node->last_target_id = NULL;
     }
     uint32_t credits = node->ref_credits;
     node->ref_credits = 0;

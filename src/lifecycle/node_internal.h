@@ -36,6 +36,9 @@ struct actr_node {
     /* The last node this actor's entries sent to (a reference), so a stream of sends skips the
      * directory. Touched only from the actor's serial entries, and by actr_node_free(). */
     struct actr_node *last_target;
+    /* The sender's id object last found equal to last_target's id: a send naming it again
+     * (same realm and serial) skips comparing the type's strings. */
+    const actr_id_t *last_target_id;
     /* Data streams registered by the workload (streams.c), created on first use. */
     _Atomic(struct actr_streams *) streams;
     /* References on this node taken in advance for the caller field of requests its entries

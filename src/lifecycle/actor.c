@@ -249,6 +249,15 @@ static void run_request(actr_actor_t *a, actr_request_t *req)
         defer_tell(tl_defer, req);
     else
         actr_buf_release(&req->payload);
+    if (!tell) {
+        /* Nor those of the tells that came before it in this turn, nor those the entry took
+         * ahead for its own tells, which also leave before the reply: a caller that holds a
+         * buffer can count on being its only owner again once answered. */
+        if (tl_defer)
+            defer_flush(tl_defer);
+        if (actr_actor_serial_entry(a))
+            actr_actor_flush_outbox(a);
+    }
     if (tell) {
         /* A tell never produces a reply, not even an error (scenario 20). */
         actr_buf_release(&resp);

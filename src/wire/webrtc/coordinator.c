@@ -1,7 +1,8 @@
 /*
  * coordinator.c - peer connections to other actors set up through signaling relays
- * (protocol.md 7.3-7.4): the per-peer state machine, relays in and out, readiness, ICE restarts
- * and the health check. The lane framing of data-channel messages is in coordinator_io.c.
+ * (protocol.md 7.3-7.4): the per-peer state machine, relays in and out and readiness. ICE
+ * restarts and the health check are in coordinator_restart.c, the lane framing of data-channel
+ * messages in coordinator_io.c.
  *
  * Timing is driven by one repeating tick timer that looks at each peer's deadline, so a peer
  * owns no libuv handle and can be freed at once. Each peer connection gets a small "link" as
@@ -19,12 +20,6 @@
 #include "platform/ais/id_pb.h"
 
 #define TICK_MS 200
-#define RESTART_TIMEOUT_MS 6000  /* one ICE restart attempt */
-#define RESTART_MAX 10
-#define RESTART_CAP_MS 60000
-#define RESTART_MIN_GAP_MS 2000
-#define FAILED_CLOSE_MS 60000
-#define DISCONNECTED_CLOSE_MS 90000
 
 void actr_rtc_coord_config_init(actr_rtc_coord_config_t *cfg)
 {
@@ -149,7 +144,7 @@ void actr_rtc_coord_peer_free(actr_rtc_coord_t *c, rpeer_t *p, int rc, const cha
 
 /* ---- relays out ---- */
 
-static int relay(actr_rtc_coord_t *c, rpeer_t *p, Signaling__ActrRelay *r)
+int actr_rtc_coord_relay(actr_rtc_coord_t *c, rpeer_t *p, Signaling__ActrRelay *r)
 {
     actr_id_pb_t target;
     actr_id_pb_init(&target, &p->id);
@@ -172,7 +167,7 @@ static int relay_sdp(actr_rtc_coord_t *c, rpeer_t *p, Webrtc__SessionDescription
     Signaling__ActrRelay r = SIGNALING__ACTR_RELAY__INIT;
     r.payload_case = SIGNALING__ACTR_RELAY__PAYLOAD_SESSION_DESCRIPTION;
     r.session_description = &d;
-    return relay(c, p, &r);
+    return actr_rtc_coord_relay(c, p, &r);
 }
 
 int actr_rtc_coord_relay_sdp(actr_rtc_coord_t *c, rpeer_t *p, int type, const char *sdp,
@@ -181,7 +176,7 @@ int actr_rtc_coord_relay_sdp(actr_rtc_coord_t *c, rpeer_t *p, int type, const ch
     return relay_sdp(c, p, (Webrtc__SessionDescription__Type)type, sdp, exchange_id);
 }
 
-static void new_exchange_id(char out[ACTR_UUID_STR_LEN + 1])
+void actr_rtc_coord_new_exchange_id(char out[ACTR_UUID_STR_LEN + 1])
 {
     actr_uuid_t u;
     actr_uuid_v4(&u);
@@ -208,11 +203,9 @@ static void pc_on_candidate(void *arg, const char *cand, const char *mid, int ml
     Signaling__ActrRelay r = SIGNALING__ACTR_RELAY__INIT;
     r.payload_case = SIGNALING__ACTR_RELAY__PAYLOAD_ICE_CANDIDATE;
     r.ice_candidate = &ic;
-    if (relay(l->c, l->peer, &r) == 0)
+    if (actr_rtc_coord_relay(l->c, l->peer, &r) == 0)
         l->c->stats.candidates_out++;
 }
-
-static void restart_begin(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now);
 
 static void pc_on_state(void *arg, actr_rtc_state_t st, int code, const char *why)
 {
@@ -227,28 +220,8 @@ static void pc_on_state(void *arg, actr_rtc_state_t st, int code, const char *wh
     actr_log(ACTR_LOG_DEBUG, "webrtc", "peer state", ACTR_KV("peer", p->key),
              ACTR_KV("state", actr_rtc_state_name(st)), ACTR_KV("why", why ? why : ""));
     (void)code;
+    actr_rtc_coord_restart_on_state(c, p, st, now); /* coordinator_restart.c */
     switch (st) {
-    case ACTR_RTC_CONNECTED:
-        if (p->restarting && p->restart_answered)
-            p->restart_check = true; /* the tick confirms once new candidates came */
-        break;
-    case ACTR_RTC_DISCONNECTED:
-    case ACTR_RTC_FAILED:
-        if (p->phase != P_READY)
-            break; /* never connected: the initial budget decides */
-        emit(c, p, ACTR_RTC_COORD_RECOVERING);
-        if (c->offline) {
-            p->recovering = true; /* no restart without a network: the Restore does it */
-            break;
-        }
-        if (p->offerer) {
-            if (!p->restarting)
-                restart_begin(c, p, now);
-        } else {
-            actr_rtc_coord_request_restart(c, p, st == ACTR_RTC_FAILED ? "ice_failed"
-                                                                        : "ice_disconnected");
-        }
-        break;
     case ACTR_RTC_CLOSED:
         actr_rtc_coord_peer_free(c, p, ACTR_ECLOSED, why && why[0] ? why : "closed by the peer");
         break;
@@ -370,7 +343,7 @@ static void start_offer(actr_rtc_coord_t *c, rpeer_t *p)
     if (rc == 0)
         rc = actr_rtc_peer_create_offer(p->pc, &sdp);
     if (rc == 0) {
-        new_exchange_id(p->exchange_id);
+        actr_rtc_coord_new_exchange_id(p->exchange_id);
         p->offer_pending = true;
         rc = relay_sdp(c, p, WEBRTC__SESSION_DESCRIPTION__TYPE__OFFER, sdp, p->exchange_id);
         free(sdp);
@@ -388,81 +361,9 @@ static void start_offer(actr_rtc_coord_t *c, rpeer_t *p)
     emit(c, p, ACTR_RTC_COORD_CONNECTING);
 }
 
-static void restart_offer(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now)
-{
-    char *sdp = NULL;
-    p->restart_attempts++;
-    p->last_offer = now;
-    p->restart_answered = false;
-    p->restart_cands = p->cands_in;
-    p->deadline = now + RESTART_TIMEOUT_MS;
-    int rc = actr_rtc_peer_restart_ice(p->pc, &sdp);
-    if (rc == 0) {
-        new_exchange_id(p->exchange_id);
-        p->offer_pending = true;
-        rc = relay_sdp(c, p, WEBRTC__SESSION_DESCRIPTION__TYPE__ICE_RESTART_OFFER, sdp,
-                       p->exchange_id);
-        free(sdp);
-    }
-    if (rc == 0)
-        c->stats.restart_offers++;
-    actr_log(ACTR_LOG_INFO, "webrtc", "ICE restart offer", ACTR_KV("peer", p->key),
-             ACTR_KV("result", rc == 0 ? "sent" : actr_strerror(rc)));
-}
-
-static void restart_begin(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now)
-{
-    if (!p->pc || !p->offerer)
-        return;
-    if (p->restarting) {
-        /* A request while one runs: the next attempt now, within the minimum gap. */
-        p->restart_next = p->last_offer + RESTART_MIN_GAP_MS;
-        return;
-    }
-    p->restarting = true;
-    p->restart_attempts = 0;
-    p->restart_started = now;
-    /* At least 2 s between restart offers (spec 7.4). */
-    p->restart_next = p->last_offer && now < p->last_offer + RESTART_MIN_GAP_MS
-                          ? p->last_offer + RESTART_MIN_GAP_MS
-                          : now;
-    p->deadline = 0;
-}
-
-void actr_rtc_coord_restart_begin(actr_rtc_coord_t *c, rpeer_t *p)
-{
-    restart_begin(c, p, actr_clock_mono_ms());
-}
-
 void actr_rtc_coord_emit(actr_rtc_coord_t *c, rpeer_t *p, actr_rtc_coord_event_t ev)
 {
     emit(c, p, ev);
-}
-
-void actr_rtc_coord_restart_done(actr_rtc_coord_t *c, rpeer_t *p)
-{
-    p->restarting = false;
-    p->restart_answered = false;
-    p->deadline = 0;
-    p->recovering = false;
-    c->stats.restarts_done++;
-    actr_log(ACTR_LOG_INFO, "webrtc", "ICE restart done", ACTR_KV("peer", p->key));
-    if (p->phase == P_READY)
-        emit(c, p, ACTR_RTC_COORD_CONNECTED);
-}
-
-void actr_rtc_coord_request_restart(actr_rtc_coord_t *c, rpeer_t *p, const char *reason)
-{
-    Actr__IceRestartRequest req = ACTR__ICE_RESTART_REQUEST__INIT;
-    req.reason = (char *)reason;
-    Signaling__ActrRelay r = SIGNALING__ACTR_RELAY__INIT;
-    r.payload_case = SIGNALING__ACTR_RELAY__PAYLOAD_ICE_RESTART_REQUEST;
-    r.ice_restart_request = &req;
-    int rc = relay(c, p, &r);
-    if (rc == 0)
-        c->stats.restart_requests++;
-    actr_log(ACTR_LOG_INFO, "webrtc", "ICE restart request sent", ACTR_KV("peer", p->key),
-             ACTR_KV("reason", reason), ACTR_KV("result", rc == 0 ? "sent" : actr_strerror(rc)));
 }
 
 /* ---- relays in ---- */
@@ -481,7 +382,7 @@ static void negotiate(actr_rtc_coord_t *c, rpeer_t *p)
     r.role_negotiation = &neg;
     p->phase = P_NEGOTIATING;
     p->deadline = actr_clock_mono_ms() + c->cfg.role_timeout_ms;
-    if (relay(c, p, &r) == 0)
+    if (actr_rtc_coord_relay(c, p, &r) == 0)
         c->stats.negotiations++;
     else
         p->deadline = actr_clock_mono_ms(); /* fails at the next tick */
@@ -641,7 +542,7 @@ void actr_rtc_coord_on_relay(actr_rtc_coord_t *c, const Signaling__ActrRelay *r)
         if (p && p->pc && p->offerer) {
             actr_log(ACTR_LOG_INFO, "webrtc", "ICE restart request received",
                      ACTR_KV("peer", p->key));
-            restart_begin(c, p, actr_clock_mono_ms());
+            actr_rtc_coord_restart_begin(c, p);
         }
         break;
     default:
@@ -649,57 +550,7 @@ void actr_rtc_coord_on_relay(actr_rtc_coord_t *c, const Signaling__ActrRelay *r)
     }
 }
 
-int actr_rtc_coord_restart_ice(actr_rtc_coord_t *c, const actr_id_t *peer)
-{
-    rpeer_t *p = c ? actr_rtc_coord_find(c, peer) : NULL;
-    if (!p || !p->pc || p->phase != P_READY)
-        return ACTR_ESTATE;
-    if (p->offerer)
-        restart_begin(c, p, actr_clock_mono_ms());
-    else
-        actr_rtc_coord_request_restart(c, p, "requested");
-    return 0;
-}
-
-/* ---- the tick: deadlines, restarts, health ---- */
-
-/* Answerer: the restart offer was answered (the offerer's new-generation candidates may come
- * before it, so they are not counted) and ICE is connected: a recovering peer is connected
- * again. */
-static void tick_answered(actr_rtc_coord_t *c, rpeer_t *p)
-{
-    if (!p->answer_check || !p->pc || actr_rtc_peer_state(p->pc) != ACTR_RTC_CONNECTED)
-        return;
-    p->answer_check = false;
-    if (p->recovering)
-        actr_rtc_coord_restart_done(c, p);
-}
-
-static void tick_restart(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now)
-{
-    /* Done: the answer is applied, the answerer's new-generation candidates came and ICE is
-     * connected (libnice may stay connected through a restart, so no state change is needed). */
-    if (p->restart_check && p->cands_in > p->restart_cands &&
-        actr_rtc_peer_state(p->pc) == ACTR_RTC_CONNECTED) {
-        p->restart_check = false;
-        actr_rtc_coord_restart_done(c, p);
-        return;
-    }
-    if (now - p->restart_started > RESTART_CAP_MS || p->restart_attempts >= RESTART_MAX) {
-        if (p->deadline && now < p->deadline)
-            return;
-        actr_rtc_coord_peer_free(c, p, ACTR_EUNAVAILABLE, "ICE restart gave up");
-        return;
-    }
-    if (p->deadline && now >= p->deadline) {
-        /* This attempt timed out: back off 1 s, 2 s, 4 s, capped at 5 s. */
-        uint64_t back = 1000ull << (p->restart_attempts > 3 ? 3 : p->restart_attempts - 1);
-        p->deadline = 0;
-        p->restart_next = now + (back > 5000 ? 5000 : back);
-    }
-    if (!p->deadline && now >= p->restart_next)
-        restart_offer(c, p, now);
-}
+/* ---- the tick: deadlines here, restarts and health in coordinator_restart.c ---- */
 
 static void on_tick(uv_timer_t *t)
 {
@@ -718,17 +569,7 @@ static void on_tick(uv_timer_t *t)
                                                                    : "not ready in time");
             continue;
         }
-        if (p->restarting) {
-            tick_restart(c, p, now);
-            continue;
-        }
-        tick_answered(c, p);
-        actr_rtc_coord_media_tick(c, p, now);
-        /* Health check (spec 7.4): long-failed or long-disconnected peers are closed. */
-        if (health && ((p->st == ACTR_RTC_FAILED && now - p->st_since > FAILED_CLOSE_MS) ||
-                       (p->st == ACTR_RTC_DISCONNECTED &&
-                        now - p->st_since > DISCONNECTED_CLOSE_MS)))
-            actr_rtc_coord_peer_free(c, p, ACTR_EUNAVAILABLE, "health check");
+        actr_rtc_coord_tick_ready(c, p, now, health); /* coordinator_restart.c */
     }
 }
 

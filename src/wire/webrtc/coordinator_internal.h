@@ -103,11 +103,21 @@ struct actr_rtc_coord {
 /* coordinator.c */
 rpeer_t *actr_rtc_coord_find(const actr_rtc_coord_t *c, const actr_id_t *id);
 void actr_rtc_coord_peer_free(actr_rtc_coord_t *c, rpeer_t *p, int rc, const char *why);
+void actr_rtc_coord_emit(actr_rtc_coord_t *c, rpeer_t *p, actr_rtc_coord_event_t ev);
+void actr_rtc_coord_maybe_finish(actr_rtc_coord_t *c);
+/* Sends one relay to the peer through signaling. */
+int actr_rtc_coord_relay(actr_rtc_coord_t *c, rpeer_t *p, Signaling__ActrRelay *r);
+void actr_rtc_coord_new_exchange_id(char out[ACTR_UUID_STR_LEN + 1]);
+
+/* coordinator_restart.c: ICE restart and health of ready peers */
 void actr_rtc_coord_restart_done(actr_rtc_coord_t *c, rpeer_t *p);
 void actr_rtc_coord_restart_begin(actr_rtc_coord_t *c, rpeer_t *p); /* offerer, from now */
-void actr_rtc_coord_emit(actr_rtc_coord_t *c, rpeer_t *p, actr_rtc_coord_event_t ev);
 void actr_rtc_coord_request_restart(actr_rtc_coord_t *c, rpeer_t *p, const char *reason);
-void actr_rtc_coord_maybe_finish(actr_rtc_coord_t *c);
+/* A ready peer's ICE state changed: starts (offerer) or asks for (answerer) a restart. */
+void actr_rtc_coord_restart_on_state(actr_rtc_coord_t *c, rpeer_t *p, actr_rtc_state_t st,
+                                     uint64_t now);
+/* Per tick for a ready peer: restart attempts, answered restarts, media, health check. */
+void actr_rtc_coord_tick_ready(actr_rtc_coord_t *c, rpeer_t *p, uint64_t now, bool health);
 
 /* media_coord.c */
 /* The peer connection's on_sample (arg is its link_t). */

@@ -5,7 +5,7 @@
 # python3-websockets and python3-protobuf); node_harness.py holds what they share.
 set(RT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/remote)
 
-add_executable(rt_test_node ${RT_DIR}/test_node.c)
+add_executable(rt_test_node ${RT_DIR}/test_node.c ${RT_DIR}/test_node_streams.c)
 set_target_properties(rt_test_node PROPERTIES OUTPUT_NAME test_node
                       RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
 target_link_libraries(rt_test_node PRIVATE actr Threads::Threads)

@@ -48,6 +48,8 @@
  *                                                      payloads in sequence order)
  *   quit                           (shuts down; so does end of input or SIGTERM)
  *
+ * The stream routes and commands are in test_node_streams.c.
+ *
  * Other lines on standard output: "ready <id>" once started, "hook <name> ..." for every
  * observation hook. Logs go to standard error.
  *
@@ -74,8 +76,8 @@
 #include "actr/ref.h"
 #include "actr/stream.h"
 #include "actr/workload.h"
+#include "test_node.h"
 
-#define LINE_MAX_LEN 4096
 #define BLOCK_LIMIT_MS 60000
 #define MAX_TELLS 100000
 #define MAX_BATCH 10000
@@ -101,8 +103,7 @@ static long g_echo_calls;  /* handlers of one actor never run at once: no lock n
 static long g_counted;
 
 /* One line on stdout, whole (hooks run on workers while main answers commands). */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -114,7 +115,7 @@ static void say(const char *fmt, ...)
     va_end(ap);
 }
 
-static void sleep_ms(long ms)
+void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -249,7 +250,7 @@ static void on_hook(void *self, actr_ctx_t *ctx, const actr_hook_event_t *ev)
 
 /* ---- commands ---- */
 
-static void say_err(const char *what, int rc, const actr_error_t *err)
+void say_err(const char *what, int rc, const actr_error_t *err)
 {
     say("err %s %u %s: %s", actr_err_name(rc), err->wire_code, what,
         err->message[0] ? err->message : actr_strerror(rc));
@@ -272,12 +273,6 @@ static char *word(char **s)
     }
     return p;
 }
-
-typedef struct client {
-    actr_ref_t *ref;
-    actr_id_t target;
-    bool has_target;
-} client_t;
 
 static void cmd_discover(client_t *c, char *rest)
 {
@@ -514,142 +509,6 @@ static void cmd_calls(client_t *c, char *rest, bool async)
 /* Network-event commands: the block at the end of the file. */
 static actr_node_t *g_net_node;
 static bool cmd_netevent(const char *cmd, char *rest);
-/* ---- streams (sregister / ssend / sstats) ---- */
-
-#define STREAM_MAX_TOTAL (1024L * 1024 * 1024)
-
-static actr_node_t *g_node;
-/* One received stream; its callback runs on the actor's serial context only. */
-static struct {
-    char id[64];
-    long slow_ms, first_ms;
-    uint64_t chunks, bytes, order_errors, next_seq, hash;
-} g_rx = {.hash = 1469598103934665603ULL};
-
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ULL;
-    return h;
-}
-
-static int on_stream_chunk(actr_ctx_t *ctx, void *ud, const actr_data_chunk_t *c,
-                           const actr_id_t *sender)
-{
-    (void)ctx, (void)ud, (void)sender;
-    if (c->sequence < g_rx.next_seq)
-        g_rx.order_errors++;
-    g_rx.next_seq = c->sequence + 1;
-    g_rx.chunks++;
-    g_rx.bytes += c->payload.len;
-    g_rx.hash = fnv(g_rx.hash, c->payload.data, c->payload.len);
-    if (g_rx.chunks == 1 && g_rx.first_ms > 0)
-        sleep_ms(g_rx.first_ms);
-    if (g_rx.slow_ms > 0)
-        sleep_ms(g_rx.slow_ms);
-    return 0;
-}
-
-static int h_sregister(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
-                       actr_error_t *err)
-{
-    (void)self, (void)resp;
-    char text[128];
-    snprintf(text, sizeof text, "%.*s", (int)(req->len < 127 ? req->len : 127),
-             req->len ? (const char *)req->data : "");
-    long slow = 0, first = 0;
-    if (sscanf(text, "%63s %ld %ld", g_rx.id, &slow, &first) < 1)
-        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0,
-                              "usage: STREAM SLOW_MS [FIRST_MS]");
-    g_rx.slow_ms = slow;
-    g_rx.first_ms = first;
-    /* Counters start again for the newly registered stream. */
-    g_rx.chunks = g_rx.bytes = g_rx.order_errors = g_rx.next_seq = 0;
-    g_rx.hash = 1469598103934665603ULL;
-    return actr_ctx_register_stream(ctx, g_rx.id, on_stream_chunk, NULL, err);
-}
-
-/* "TARGET STREAM LANE TOTAL CHUNK": the chunks' bytes are a function of their offset. */
-static int h_ssend(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
-                   actr_error_t *err)
-{
-    (void)self;
-    char text[512], target_s[ACTR_ID_STR_SIZE], stream[64];
-    snprintf(text, sizeof text, "%.*s", (int)(req->len < 511 ? req->len : 511),
-             req->len ? (const char *)req->data : "");
-    int lane = 0;
-    long total = 0, chunk = 0;
-    actr_id_t target;
-    if (sscanf(text, "%255s %63s %d %ld %ld", target_s, stream, &lane, &total, &chunk) != 5 ||
-        total < 1 || total > STREAM_MAX_TOTAL || chunk < 1 || chunk > total ||
-        actr_id_parse(&target, target_s, strlen(target_s), err) != 0)
-        return actr_error_set(err, ACTR_EINVAL, ACTR_KIND_CLIENT, 0, "bad ssend arguments");
-    uint64_t hash = 1469598103934665603ULL;
-    long sent = 0;
-    for (long off = 0, seq = 0; off < total; off += chunk, seq++) {
-        size_t n = (size_t)(total - off < chunk ? total - off : chunk);
-        actr_buf_t b;
-        uint8_t *w;
-        int rc = actr_buf_alloc(n, &b, &w);
-        if (rc != 0)
-            return actr_error_set(err, rc, ACTR_KIND_INTERNAL, 0, "out of memory");
-        for (size_t i = 0; i < n; i++)
-            w[i] = (uint8_t)(((size_t)off + i) * 7 + ((size_t)off + i) / 251);
-        hash = fnv(hash, w, n);
-        actr_data_chunk_t c = {.stream_id = stream, .sequence = (uint64_t)seq, .payload = b};
-        rc = actr_ctx_send_data_chunk(ctx, &target, &c, (actr_stream_lane_t)lane, 0, err);
-        actr_buf_release(&b);
-        if (rc != 0)
-            return rc;
-        sent++;
-    }
-    char out[96];
-    snprintf(out, sizeof out, "sent=%ld hash=%016llx", sent, (unsigned long long)hash);
-    return actr_buf_copy(out, strlen(out), resp);
-}
-
-static int h_sstats(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
-                    actr_error_t *err)
-{
-    (void)self, (void)ctx, (void)req, (void)err;
-    actr_stream_stats_t st;
-    actr_node_stream_stats(g_node, &st);
-    char out[320];
-    snprintf(out, sizeof out,
-             "chunks=%llu bytes=%llu order_errors=%llu hash=%016llx latency_dropped=%llu "
-             "unknown=%llu malformed=%llu received=%llu",
-             (unsigned long long)g_rx.chunks, (unsigned long long)g_rx.bytes,
-             (unsigned long long)g_rx.order_errors, (unsigned long long)g_rx.hash,
-             (unsigned long long)st.latency_dropped, (unsigned long long)st.unknown_stream,
-             (unsigned long long)st.malformed, (unsigned long long)st.received_remote);
-    return actr_buf_copy(out, strlen(out), resp);
-}
-
-/* Runs one stream command on this node's own actor (streams need a handler context). */
-static void cmd_stream(client_t *c, const char *route, const char *args, bool with_target)
-{
-    char payload[LINE_MAX_LEN + ACTR_ID_STR_SIZE + 2];
-    if (with_target) {
-        if (!c->has_target) {
-            say("err EINVAL 0 ssend: discover a target first");
-            return;
-        }
-        char id[ACTR_ID_STR_SIZE];
-        actr_id_format(&c->target, id, sizeof id, NULL);
-        snprintf(payload, sizeof payload, "%s %s", id, args);
-    } else {
-        snprintf(payload, sizeof payload, "%s", args);
-    }
-    actr_error_t err = {0};
-    actr_buf_t req = actr_buf_static(payload, strlen(payload));
-    actr_buf_t reply = ACTR_BUF_INIT;
-    int rc = actr_ref_call(c->ref, NULL, route, &req, 120000, &reply, &err);
-    if (rc != 0)
-        say_err(route, rc, &err);
-    else
-        say("ok %.*s", (int)reply.len, reply.len ? (const char *)reply.data : "");
-    actr_buf_release(&reply);
-}
 
 /* Reads commands until quit, end of input or SIGTERM/SIGINT (see on_signal). */
 static void serve_commands(client_t *c)
@@ -680,11 +539,11 @@ static void serve_commands(client_t *c)
         } else if (strcmp(cmd, "acalls") == 0) {
             cmd_calls(c, rest, true);
         } else if (strcmp(cmd, "sregister") == 0) {
-            cmd_stream(c, "rt.Stream.Register", rest, false);
+            test_node_stream_cmd(c, "rt.Stream.Register", rest, false);
         } else if (strcmp(cmd, "ssend") == 0) {
-            cmd_stream(c, "rt.Stream.Send", rest, true);
+            test_node_stream_cmd(c, "rt.Stream.Send", rest, true);
         } else if (strcmp(cmd, "sstats") == 0) {
-            cmd_stream(c, "rt.Stream.Stats", rest, false);
+            test_node_stream_cmd(c, "rt.Stream.Stats", rest, false);
         } else if (strcmp(cmd, "id") == 0) {
             char id[ACTR_ID_STR_SIZE];
             actr_id_format(actr_ref_id(c->ref), id, sizeof id, NULL);
@@ -765,9 +624,9 @@ int main(int argc, char **argv)
         {"rt.Svc.Count", h_count},
         {"rt.Svc.Meet", h_meet},
         {"rt.Svc.Urgent", h_urgent},
-        {"rt.Stream.Register", h_sregister},
-        {"rt.Stream.Send", h_ssend},
-        {"rt.Stream.Stats", h_sstats},
+        {"rt.Stream.Register", test_node_stream_register},
+        {"rt.Stream.Send", test_node_stream_send},
+        {"rt.Stream.Stats", test_node_stream_stats},
     };
     const actr_conflict_decl_t meet_key = {"rt.Svc.Meet", ACTR_CONFLICT_PAYLOAD_FIELD,
                                            (uint32_t)g_opts.conflict_field, ACTR_FIELD_STRING,
@@ -793,7 +652,7 @@ int main(int argc, char **argv)
         rc = actr_hyper_new(&ho, &hyper, &err);
     if (rc == 0)
         rc = actr_node_new(hyper, &cfg, &node, &err);
-    g_node = node;
+    test_node_streams_bind(node);
     if (rc == 0)
         rc = actr_node_set_type(node, &type, &err);
     if (rc == 0)

@@ -213,7 +213,8 @@ typedef struct actr_conflict_decl {
 /*
  * Declares the conflict keys of the node's methods (copied), replacing earlier declarations;
  * n 0 removes them. Linked workloads only: an attached package runs serial whatever is
- * declared (its engine instance is not thread-safe; a warning is logged at start). Before start: INIT, ATTACHED or REGISTERED (ACTR_ESTATE otherwise).
+ * declared (its engine instance is not thread-safe; a warning is logged at start). Before
+ * start: INIT, ATTACHED or REGISTERED (ACTR_ESTATE otherwise).
  * Returns 0, ACTR_EINVAL (a bad declaration: err names it), ACTR_EEXIST (a route key declared
  * twice: the reference's DuplicateRoute) or ACTR_ENOMEM; on error nothing changes.
  */
@@ -277,8 +278,9 @@ ACTR_API int actr_node_set_dispatch_concurrency(actr_node_t *node,
                                                actr_error_t *err);
 
 /*
- * Whether the running node's entries go through the conflict-key scheduler: enabled, at least
- * one key declared, and ACTR_DISPATCH_SERIAL (1|true|TRUE|yes) not set when it started.
+ * Whether the running node's entries go through the conflict-key scheduler: a linked workload,
+ * enabled, at least one key declared, and ACTR_DISPATCH_SERIAL (1|true|TRUE|yes) not set when
+ * it started.
  */
 ACTR_API bool actr_node_dispatch_engaged(const actr_node_t *node);
 

@@ -3,7 +3,8 @@
  * §1.2, §2.7, scenarios 1, 2 and 7): a native package runs through the dynclib engine and its
  * binary lands in {data_dir}/dynclib-cache/<sha256>.so byte for byte, is reused, and is rewritten
  * when corrupt; foreign targets, tampered packages, wrong keys and missing trust are refused
- * before anything is extracted. A wasm32 core-module package runs through the WASM engine.
+ * before anything is extracted. A wasm32 core-module package runs through the WASM engine. A
+ * package stays serial even with conflict keys declared.
  *
  * Arguments: the directory holding the guests built from tests/engine/guests/.
  */
@@ -320,6 +321,37 @@ static void test_wrong_state(void **state)
     actr_buf_release(&pkg);
 }
 
+/* Conflict keys declared for a package are not engaged: its engine instance is not safe for
+ * entries on several threads, so the node runs serial (docs/DISPATCH.md) and still answers. */
+static void test_package_with_conflict_keys_stays_serial(void **state)
+{
+    fixture_t *f = *state;
+    actr_buf_t pkg = pack(f->key, f->binary, f->binary_len, actr_dynclib_host_triple(), 0);
+    actr_hyper_t *h = hyper(f, NULL, true);
+    actr_node_t *node;
+    actr_ref_t *ref;
+    actr_error_t err = {0};
+    const actr_conflict_decl_t keys[] = {
+        {"test.Guest.Echo", ACTR_CONFLICT_SENDER, 0, 0, NULL},
+    };
+    assert_int_equal(actr_node_new(h, NULL, &node, &err), 0);
+    assert_int_equal(actr_node_attach(node, pkg.data, pkg.len, &err), 0);
+    assert_int_equal(actr_node_set_conflict_keys(node, keys, 1, &err), 0);
+    assert_int_equal(actr_node_register_local(node, 7, 0, &err), 0);
+    if (actr_node_start(node, &ref, &err) != 0)
+        fail_msg("start: %s", err.message);
+    assert_false(actr_node_dispatch_engaged(node));
+    actr_buf_t req = actr_buf_static("ping", 4), resp;
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(actr_ref_call(ref, NULL, "test.Guest.Echo", &req, 5000, &resp, &err), 0);
+        assert_int_equal(resp.len, 4);
+        actr_buf_release(&resp);
+    }
+    actr_node_free(node);
+    actr_hyper_free(h);
+    actr_buf_release(&pkg);
+}
+
 int main(int argc, char **argv)
 {
     g_guest_dir = argc > 1 ? argv[1] : "guests";
@@ -329,6 +361,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wasm_package, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_package_with_conflict_keys_stays_serial, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,9 +19,11 @@
 #include "actr/dlq.h"
 #include "actr/mailbox.h"
 #include "actr/types.h"
+#include "base/clock.h"
 #include "codec/pb.h"
 #include "dlq.h"
 #include "dlq_view.h"
+#include "package.pb-c.h"
 
 /* list shows this many records unless --limit says otherwise. */
 #define DEFAULT_LIMIT 100

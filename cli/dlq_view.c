@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/hex.h"
 #include "codec/pb.h"
+#include "package.pb-c.h"
 
 /* list cuts the error column to this many characters (show prints it whole). */
 #define ERROR_COLUMN_CHARS 40

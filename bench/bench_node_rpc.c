@@ -11,7 +11,8 @@
  * live in this process, each with its own loop thread and workers, as two processes would.
  *
  *   bench_node_rpc [--size 64] [--rtt 5000] [--calls 50000] [--window 64] [--rounds 3]
- *                  [--actrd PATH]
+ *                  [--spin US] [--workers N] [--actrd PATH]
+ * --spin and --workers set both hypers' actr_hyper_options_t (default: the library's).
  *
  * Prints each round, then medians: round trip p50/p99 with one call in flight (actr_ref_call)
  * and pipelined calls/s with a window in flight (actr_ref_call_async), remote and in-process,
@@ -50,10 +51,11 @@
 typedef struct opts {
     size_t size, rtt, calls, window;
     int rounds;
+    long spin_us, workers; /* -1: the hyper's defaults */
     char actrd[4096];
 } opts_t;
 
-static opts_t o = {64, 5000, 50000, 64, 3, ""};
+static opts_t o = {64, 5000, 50000, 64, 3, -1, -1, ""};
 
 static void die(const char *what, const char *detail)
 {
@@ -284,11 +286,15 @@ static void parse(int argc, char **argv)
             o.window = (size_t)n;
         else if (!strcmp(a, "--rounds") && n > 0 && n <= MAX_ROUNDS)
             o.rounds = (int)n;
+        else if (!strcmp(a, "--spin") && n >= 0 && n <= 100000)
+            o.spin_us = n;
+        else if (!strcmp(a, "--workers") && n > 0 && n <= 64)
+            o.workers = n;
         else if (!strcmp(a, "--actrd"))
             snprintf(o.actrd, sizeof o.actrd, "%s", v);
         else
             die("usage", "bench_node_rpc [--size B] [--rtt N] [--calls N] [--window N] "
-                         "[--rounds N] [--actrd PATH]");
+                         "[--rounds N] [--spin US] [--workers N] [--actrd PATH]");
         i++;
     }
 }
@@ -332,9 +338,15 @@ int main(int argc, char **argv)
     actr_error_t err = {0};
     actr_runtime_config_t scfg, ccfg;
     actr_hyper_t *hs = NULL, *hc = NULL;
+    actr_hyper_options_t ho;
+    actr_hyper_options_init(&ho);
+    if (o.spin_us >= 0)
+        ho.spin_us = (uint32_t)o.spin_us;
+    if (o.workers > 0)
+        ho.workers = (uint32_t)o.workers;
     if (actr_runtime_config_load(svc_toml, &scfg, &err) ||
-        actr_runtime_config_load(cli_toml, &ccfg, &err) || actr_hyper_new(NULL, &hs, &err) ||
-        actr_hyper_new(NULL, &hc, &err))
+        actr_runtime_config_load(cli_toml, &ccfg, &err) || actr_hyper_new(&ho, &hs, &err) ||
+        actr_hyper_new(&ho, &hc, &err))
         die("setup", err.message);
     actr_node_t *ns, *nc, *nl;
     actr_ref_t *rs = start_node(hs, &scfg, SVC_TYPE, &ns);

@@ -15,8 +15,9 @@
  *
  * The Erlang figures come from bench/erlang/inproc.erl (compiled with erlc into a temporary
  * directory and run with `erl -noshell`) with the same N, P and M. Rounds alternate Hyper and
- * Erlang and every figure is the median of R rounds, because the machine is shared. Ratios are Hyper / Erlang for
- * throughput and Erlang / Hyper for latency (> 1: Hyper is better).
+ * Erlang, because the machine is shared and changes speed: every figure is the median of R
+ * rounds, and a ratio is the median of the R per-round ratios (Hyper / Erlang for throughput,
+ * Erlang / Hyper for latency; > 1: Hyper is better).
  *
  *   bench_inproc [--tells N] [--pairs P] [--calls M] [--inbox CAP] [--spin US] [--rounds R]
  *                [--no-erlang]
@@ -364,8 +365,11 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Median of n values (sorts them). */
-static double median(double *v, uint32_t n)
+/* Of a copy: the rounds stay in order, paired with Erlang's. */
+static double median(const double *values, uint32_t n)
 {
+    double v[MAX_ROUNDS];
+    memcpy(v, values, n * sizeof *v);
     qsort(v, n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
@@ -449,14 +453,24 @@ static void parse(int argc, char **argv, opts_t *o)
         exit(2);
 }
 
-static void row(const char *what, double hyper, double erl, int erl_ok, int higher_better,
-                const char *unit)
+/*
+ * One line: Hyper's and Erlang's medians over the rounds, and the median of the per-round
+ * ratios. Each round runs Hyper and then Erlang back to back, so a ratio compares two runs a few
+ * seconds apart: when the machine changes speed between rounds (it does), the per-round ratio
+ * stays meaningful where a ratio of the two medians would mix regimes.
+ */
+static void row(const char *what, const double *hyper, const double *erl, uint32_t n,
+                int higher_better, const char *unit)
 {
-    if (erl_ok)
-        printf("%-20s %14.0f %14.0f  %6.2fx  %s\n", what, hyper, erl,
-               higher_better ? hyper / erl : erl / hyper, unit);
-    else
-        printf("%-20s %14.0f %14s  %7s  %s\n", what, hyper, "-", "-", unit);
+    double h = median(hyper, n);
+    if (!erl) {
+        printf("%-20s %14.0f %14s  %7s  %s\n", what, h, "-", "-", unit);
+        return;
+    }
+    double ratio[MAX_ROUNDS];
+    for (uint32_t r = 0; r < n; r++)
+        ratio[r] = higher_better ? hyper[r] / erl[r] : erl[r] / hyper[r];
+    printf("%-20s %14.0f %14.0f  %6.2fx  %s\n", what, h, median(erl, n), median(ratio, n), unit);
 }
 
 static int wanted(const opts_t *o, const char *what)
@@ -490,8 +504,8 @@ int main(int argc, char **argv)
            "rounds=%u load=%.2f\n",
            o.tells, o.pairs, o.calls, o.inbox, o.spin_us, actr_hyper_worker_count(h), o.rounds,
            load[0]);
-    double v[H_COUNT][MAX_ROUNDS], m[H_COUNT];
-    double ev[E_COUNT][MAX_ROUNDS], e[E_COUNT] = {0};
+    double v[H_COUNT][MAX_ROUNDS];
+    double ev[E_COUNT][MAX_ROUNDS];
     int eok = o.erlang;
     /* Rounds alternate Hyper and Erlang, so a change in the machine's load hits both. */
     for (uint32_t r = 0; r < o.rounds; r++) {
@@ -516,22 +530,24 @@ int main(int argc, char **argv)
         }
         for (int i = 0; eok && i < E_COUNT; i++)
             ev[i][r] = one[i];
+        if (eok)
+            fprintf(stderr, "round %u: erlang tells/s 1->1 %.0f N->N %.0f, call p50 %.0f ns\n",
+                    r + 1, one[E_TELL1], one[E_TELLN], one[E_P50]);
     }
-    for (int i = 0; i < H_COUNT; i++)
-        m[i] = median(v[i], o.rounds);
-    for (int i = 0; eok && i < E_COUNT; i++)
-        e[i] = median(ev[i], o.rounds);
     actr_buf_release(&payload);
     actr_hyper_free(h);
+    uint32_t n = o.rounds;
     printf("%-20s %14s %14s  %7s\n", "measure (median)", "hyper", "erlang", "ratio");
-    row("tell 1->1 (host)", m[H_TELL1], e[E_TELL1], eok, 1, "msgs/s");
-    row("tell 1->1 (actor)", m[H_TELLA], e[E_TELL1], eok, 1, "msgs/s");
-    row("tell N->N (host)", m[H_TELLN], e[E_TELLN], eok, 1, "msgs/s");
-    row("tell N->N (actors)", m[H_TELLNA], e[E_TELLN], eok, 1, "msgs/s");
-    row("call a->a p50", m[H_P50], e[E_P50], eok, 0, "ns");
-    row("call a->a p99", m[H_P99], e[E_P99], eok, 0, "ns");
-    row("call a->a mean", m[H_MEAN], e[E_MEAN], eok, 0, "ns");
-    row("call host->a p50", m[H_HOST50], 0, 0, 0, "ns");
-    row("call host->a p99", m[H_HOST99], 0, 0, 0, "ns");
+    row("tell 1->1 (host)", v[H_TELL1], eok ? ev[E_TELL1] : NULL, n, 1, "msgs/s");
+    row("tell 1->1 (actor)", v[H_TELLA], eok ? ev[E_TELL1] : NULL, n, 1, "msgs/s");
+    row("tell N->N (host)", v[H_TELLN], eok ? ev[E_TELLN] : NULL, n, 1, "msgs/s");
+    row("tell N->N (actors)", v[H_TELLNA], eok ? ev[E_TELLN] : NULL, n, 1, "msgs/s");
+    row("call a->a p50", v[H_P50], eok ? ev[E_P50] : NULL, n, 0, "ns");
+    row("call a->a p99", v[H_P99], eok ? ev[E_P99] : NULL, n, 0, "ns");
+    row("call a->a mean", v[H_MEAN], eok ? ev[E_MEAN] : NULL, n, 0, "ns");
+    row("call host->a p50", v[H_HOST50], NULL, n, 0, "ns");
+    row("call host->a p99", v[H_HOST99], NULL, n, 0, "ns");
+    if (eok)
+        printf("(ratio: the median of the per-round ratios, each round Hyper then Erlang)\n");
     return 0;
 }

@@ -211,12 +211,11 @@ static int seen(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *
 
 static actr_id_t g_sink_id;
 
-/* Tells 0..N-1 to the sink, then asks how many it has seen: FIFO per pair means all of them. */
 #define SEQ_TELLS 500
-static int send_seq(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
-                    actr_error_t *err)
+/* Tells the values from..to-1 to the sink, in order, from a handler. */
+static int tell_values(actr_ctx_t *ctx, int from, int to, actr_error_t *err)
 {
-    for (int i = 0; i < SEQ_TELLS; i++) {
+    for (int i = from; i < to; i++) {
         actr_buf_t b;
         actr_buf_copy(&i, sizeof i, &b);
         int rc = actr_ctx_tell(ctx, &g_sink_id, "test.Seq.Record", &b, RT_WAIT_MS, err);
@@ -224,7 +223,33 @@ static int send_seq(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf
         if (rc != 0)
             return rc;
     }
-    return actr_ctx_call(ctx, &g_sink_id, "test.Seq.Seen", NULL, RT_WAIT_MS, resp, err);
+    return 0;
+}
+
+/* Tells 0..N-1 to the sink, then asks how many it has seen: FIFO per pair means all of them. */
+static int send_seq(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                    actr_error_t *err)
+{
+    int rc = tell_values(ctx, 0, SEQ_TELLS, err);
+    return rc != 0 ? rc
+                   : actr_ctx_call(ctx, &g_sink_id, "test.Seq.Seen", NULL, RT_WAIT_MS, resp, err);
+}
+
+/* A sink recording values (record, seen) and a sender serving sender_route. */
+typedef struct seq_pair {
+    actr_node_t *sink, *sender;
+    actr_ref_t *sink_ref, *sender_ref;
+} seq_pair_t;
+
+static seq_pair_t seq_pair(actr_hyper_t *h, seq_sink_t *sink, const actr_route_t *sender_route)
+{
+    static const actr_route_t sink_routes[] = {{"test.Seq.Record", record},
+                                               {"test.Seq.Seen", seen}};
+    seq_pair_t p;
+    p.sink = rt_node(h, "seqsink", sink_routes, 2, NULL, sink, &p.sink_ref);
+    g_sink_id = *actr_node_id(p.sink);
+    p.sender = rt_node(h, "seqsender", sender_route, 1, NULL, NULL, &p.sender_ref);
+    return p;
 }
 
 static void tells_from_handler(uint32_t inbox)
@@ -234,18 +259,13 @@ static void tells_from_handler(uint32_t inbox)
     o.workers = 2;
     o.inbox_capacity = inbox;
     actr_hyper_t *h = rt_hyper_opts(&o);
-    static const actr_route_t sink_routes[] = {{"test.Seq.Record", record},
-                                               {"test.Seq.Seen", seen}};
-    static const actr_route_t sender_routes[] = {{"test.Seq.Send", send_seq}};
+    static const actr_route_t sender_route = {"test.Seq.Send", send_seq};
     seq_sink_t sink = {0};
-    actr_ref_t *sink_ref, *sender_ref;
-    actr_node_t *sn = rt_node(h, "seqsink", sink_routes, 2, NULL, &sink, &sink_ref);
-    g_sink_id = *actr_node_id(sn);
-    actr_node_t *sender = rt_node(h, "seqsender", sender_routes, 1, NULL, NULL, &sender_ref);
+    seq_pair_t p = seq_pair(h, &sink, &sender_route);
     actr_error_t err = {0};
     actr_buf_t resp;
     for (int round = 0; round < 2; round++) {
-        assert_int_equal(actr_ref_call(sender_ref, NULL, "test.Seq.Send", NULL, RT_WAIT_MS, &resp,
+        assert_int_equal(actr_ref_call(p.sender_ref, NULL, "test.Seq.Send", NULL, RT_WAIT_MS, &resp,
                                        &err), 0);
         int n;
         assert_int_equal(resp.len, sizeof n);
@@ -255,8 +275,8 @@ static void tells_from_handler(uint32_t inbox)
         sink.next = 0;
     }
     assert_int_equal(sink.disorder, 0);
-    actr_node_free(sender);
-    actr_node_free(sn);
+    actr_node_free(p.sender);
+    actr_node_free(p.sink);
     actr_hyper_free(h);
 }
 
@@ -265,6 +285,53 @@ static void test_tells_from_a_handler_keep_order(void **state)
     (void)state;
     tells_from_handler(1024); /* places reserved in blocks */
     tells_from_handler(8);    /* too small for a block: one place at a time, waiting */
+}
+
+/* Tells BURST values from the request's base, then returns without calling anyone. */
+#define BURST 10
+static int send_burst(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
+                      actr_error_t *err)
+{
+    int base;
+    memcpy(&base, req->data, sizeof base);
+    return tell_values(ctx, base, base + BURST, err);
+}
+
+/* A handler's tells are in their target's inbox before its reply leaves: a tell the caller
+ * sends to the same target after the reply comes after them (docs/DISPATCH.md). */
+static void test_tells_of_a_handler_precede_its_reply(void **state)
+{
+    (void)state;
+    actr_hyper_t *h = rt_hyper(2);
+    static const actr_route_t sender_route = {"test.Seq.Burst", send_burst};
+    seq_sink_t sink = {0};
+    seq_pair_t p = seq_pair(h, &sink, &sender_route);
+    actr_error_t err = {0};
+    int v = 0;
+    for (int round = 0; round < 300; round++) {
+        actr_buf_t base = actr_buf_static(&v, sizeof v), resp;
+        assert_int_equal(actr_ref_call(p.sender_ref, NULL, "test.Seq.Burst", &base, RT_WAIT_MS,
+                                       &resp, &err), 0);
+        actr_buf_release(&resp);
+        v += BURST;
+        actr_buf_t b;
+        assert_int_equal(actr_buf_copy(&v, sizeof v, &b), 0);
+        assert_int_equal(actr_ref_tell(p.sink_ref, NULL, "test.Seq.Record", &b, RT_WAIT_MS, &err),
+                         0);
+        actr_buf_release(&b);
+        v++;
+    }
+    actr_buf_t resp;
+    assert_int_equal(actr_ref_call(p.sink_ref, NULL, "test.Seq.Seen", NULL, RT_WAIT_MS, &resp,
+                                   &err), 0);
+    int next;
+    memcpy(&next, resp.data, sizeof next);
+    actr_buf_release(&resp);
+    assert_int_equal(next, v);
+    assert_int_equal(sink.disorder, 0);
+    actr_node_free(p.sender);
+    actr_node_free(p.sink);
+    actr_hyper_free(h);
 }
 
 /* ---- payload references of tells sent by a handler ---- */
@@ -356,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_blocked_sender_sees_shutdown),
         cmocka_unit_test(test_tells_from_a_handler_keep_order),
         cmocka_unit_test(test_tells_from_a_handler_release_every_payload_reference),
+        cmocka_unit_test(test_tells_of_a_handler_precede_its_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,7 +155,7 @@ static void schedule(actr_actor_t *a)
     int expect = 0;
     if (atomic_compare_exchange_strong_explicit(&a->scheduled, &expect, 1, memory_order_seq_cst,
                                                 memory_order_relaxed))
-        actr_workers_submit(a->workers, &a->runnable);
+        actr_workers_submit_local(a->workers, &a->runnable); /* made ready here: runs here */
 }
 
 void actr_actor_push(actr_actor_t *a, actr_item_t *item)
@@ -498,6 +498,39 @@ bool actr_actor_push_inline(actr_actor_t *a, actr_request_t *req)
         }
     }
     return true;
+}
+
+/* Nesting of actr_actor_help() on this thread: each level is a turn on the stack. */
+#define HELP_DEPTH_MAX 4
+static _Thread_local int tl_help_depth;
+
+bool actr_actor_help(actr_actor_t *a)
+{
+    actr_actor_t *cur = actr_actor_current();
+    if (a->sched || !cur || cur == a || tl_help_depth >= HELP_DEPTH_MAX)
+        return false;
+    /* A synchronous call to a has marked cur already (only cur writes its own mark). */
+    bool mark = cur->waiting_on == NULL;
+    if (!mark && cur->waiting_on != a)
+        return false;
+    if (mark && !actr_actor_wait_begin(cur, a))
+        return false;
+    bool ran = actr_workers_claim_local(a->workers, &a->runnable);
+    if (ran) {
+        tl_help_depth++;
+        /* Up to an inbox's worth, so the sender then has room for a while. */
+        uint32_t batch = actr_workers_batch(a->workers);
+        uint32_t turns = a->inbox.capacity / batch + 1;
+        actr_run_result_t res;
+        while ((res = actor_turn(a, batch, false)) == ACTR_RUN_MORE && --turns > 0)
+            ;
+        if (res == ACTR_RUN_MORE)
+            actr_workers_submit_local(a->workers, &a->runnable);
+        tl_help_depth--;
+    }
+    if (mark)
+        actr_actor_wait_end(cur);
+    return ran;
 }
 
 int actr_actor_run_lifecycle(actr_actor_t *a, int which, actr_error_t *err)

@@ -128,6 +128,14 @@ void actr_actor_push(actr_actor_t *a, actr_item_t *item);
 bool actr_actor_push_inline(actr_actor_t *a, actr_request_t *req);
 
 /*
+ * For a sender inside an entry that found a's inbox full: if a is queued on this worker's local
+ * queue (made ready by this very sender, not running anywhere), runs a's turns here, up to an
+ * inbox's worth, instead of waiting for a worker that would have to take it from us. Returns
+ * whether a ran. The sender is marked as waiting on a meanwhile (a call back fails at once).
+ */
+bool actr_actor_help(actr_actor_t *a);
+
+/*
  * Runs a lifecycle entry (ACTR_ITEM_LIFECYCLE: on_start or on_ready) on the actor's serial
  * context and waits for it. Returns the entry's result.
  */

@@ -143,7 +143,10 @@ static int reserve(target_t *t, int64_t timeout_ms, actr_error_t *err)
 {
     actr_inbox_t *q = &t->node->actor.inbox;
     int rc = actr_inbox_reserve(q, 0);
+    if (rc == ACTR_EAGAIN && t->serial && timeout_ms > 0 && actr_actor_help(&t->node->actor))
+        rc = actr_inbox_reserve(q, 0); /* it ran here and made room */
     if (rc == ACTR_EAGAIN && timeout_ms > 0) {
+        actr_workers_share_local(t->node->hyper->workers); /* the target may be queued here */
         /* Waiting for a place holds a worker when called from a handler: past a short grace
          * let the pool start a spare, or the actor we wait for might never get one. */
         int64_t grace = timeout_ms < ACTR_WORKERS_BLOCK_GRACE_MS ? timeout_ms
@@ -403,6 +406,8 @@ int actr_host_call(const actr_send_t *s, actr_buf_t *response, actr_error_t *err
             ran_here = actr_actor_push_inline(&t.node->actor, req);
         else
             actr_actor_push(&t.node->actor, &req->item);
+        if (cur && !ran_here)
+            actr_workers_share_local(h->workers); /* the callee may be queued on this worker */
         rc = actr_request_wait(req, h->opts.spin_us, block_begin, block_end, h->workers,
                                response, err);
         actr_request_unref(req);

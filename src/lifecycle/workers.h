@@ -1,6 +1,6 @@
 /*
- * workers.h - the hyper's worker pool: threads that run actor turns taken from one run queue
- * (docs/RUNTIME.md §1).
+ * workers.h - the hyper's worker pool: threads that run actor turns taken from a shared run
+ * queue and a local queue per worker (docs/RUNTIME.md §1).
  *
  * The pool knows nothing about actors: it runs actr_runnable_t items. An actor submits itself
  * when it becomes ready (first message into an idle inbox); a worker takes it, calls run(), and
@@ -14,6 +14,12 @@
  * actr_workers_block_begin/end(). When too few workers are left to make progress the pool starts
  * a spare thread (up to max_workers), so blocked handlers cannot starve the actors they wait for;
  * a spare that then finds no work for half a second exits again.
+ *
+ * Locality: an actor made ready by a worker (a handler's tell) goes to that worker's local queue
+ * (submit_local), so a sender and its receiver take turns on one core with the messages still in
+ * its cache, as in Erlang's and Go's schedulers. Another worker takes such an item only once it
+ * waited 100 us (a busy or long turn ahead of it), and a worker about to wait hands its local
+ * queue to the shared one first (share_local, block_begin).
  *
  * Idle workers spin for spin_us, watching the queue, before they sleep on a condition variable
  * (at most half the workers spin at once, at least one); submit() signals only when a worker is
@@ -37,6 +43,7 @@ typedef enum actr_run_result {
 
 struct actr_runnable {
     actr_runnable_t *next_; /* private: the run queue */
+    uint64_t queued_ns_;    /* private: when it was put on a local queue */
     actr_run_result_t (*run)(actr_runnable_t *self, uint32_t batch);
 };
 
@@ -52,6 +59,17 @@ int actr_workers_new(const actr_workers_options_t *opts, actr_workers_t **out);
 
 /* Appends r to the run queue. Any thread. r must not be queued or running already. */
 void actr_workers_submit(actr_workers_t *w, actr_runnable_t *r);
+
+/* Like submit(), but from a worker of w the item goes to that worker's local queue. */
+void actr_workers_submit_local(actr_workers_t *w, actr_runnable_t *r);
+
+/* Takes r off the calling worker's local queue, if it is there: the caller then owns it as if
+ * a worker had picked it (runs it, then submits it again if it has more work). */
+bool actr_workers_claim_local(actr_workers_t *w, actr_runnable_t *r);
+
+/* Hands the calling worker's local queue to the shared one: call before waiting for something
+ * an actor it made ready may have to do. No-op off w's workers or with nothing queued. */
+void actr_workers_share_local(actr_workers_t *w);
 
 /* Whether the calling thread is one of this pool's workers (NULL: any pool's). */
 bool actr_workers_on_worker(const actr_workers_t *w);

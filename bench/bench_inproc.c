@@ -61,8 +61,12 @@ static void die(const char *what, const actr_error_t *err)
 
 /* ---- actors ---- */
 
+/* The states of the pairs sit in one array: each is padded to its own cache line, or the two
+ * sinks' counters would share one and every tell of N->N would move it between cores (actors'
+ * states are separate allocations in real use). */
 typedef struct sink {
     uint64_t count; /* touched only by the actor's serial entries */
+    char pad_[56];
 } sink_t;
 
 static int on_tell(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
@@ -122,6 +126,7 @@ typedef struct pump {
     actr_buf_t payload;
     int done; /* atomic builtins */
     int rc;
+    char pad_[64];
 } pump_t;
 
 static int on_pump(void *self, actr_ctx_t *ctx, const actr_buf_t *req, actr_buf_t *resp,
@@ -226,7 +231,11 @@ static double pumps(actr_hyper_t *h, uint32_t p, uint64_t n, const actr_buf_t *p
         nodes[2 * i] = start(h, name, sink_routes, 2, &sinks[i], &sink_ref);
         pumps[i].sink = *actr_node_id(nodes[2 * i]);
         pumps[i].left = n;
-        pumps[i].payload = *payload;
+        /* Each pair its own bytes, as for the host senders (and Erlang, whose small binaries
+         * are copied into each message): one shared block's count would be one more line
+         * moving between the cores. */
+        if (actr_buf_copy(payload->data, payload->len, &pumps[i].payload) != 0)
+            die("payload", NULL);
         snprintf(name, sizeof name, "pump%u", i);
         nodes[2 * i + 1] = start(h, name, pump_routes, 1, &pumps[i], &refs[i]);
     }
@@ -244,6 +253,7 @@ static double pumps(actr_hyper_t *h, uint32_t p, uint64_t n, const actr_buf_t *p
             die("pump failed", NULL);
         actr_node_free(nodes[2 * i + 1]);
         actr_node_free(nodes[2 * i]);
+        actr_buf_release(&pumps[i].payload);
     }
     free(sinks);
     free(pumps);

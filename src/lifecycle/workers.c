@@ -131,7 +131,10 @@ static actr_runnable_t *steal_locked(actr_workers_t *w, worker_t *me)
 {
     if (atomic_load_explicit(&w->lqueued, memory_order_relaxed) == 0)
         return NULL;
-    uint64_t now = actr_clock_mono_ns(), oldest = now - (uint64_t)STEAL_AFTER_US * 1000u + 1;
+    uint64_t now = actr_clock_mono_ns(), wait_ns = (uint64_t)STEAL_AFTER_US * 1000u;
+    if (now < wait_ns)
+        return NULL; /* the first moments after boot: nothing has waited that long */
+    uint64_t oldest = now - wait_ns + 1;
     worker_t *victim = NULL;
     for (worker_t *v = w->workers; v; v = v->next)
         if (v != me && v->q.head && v->q.head->queued_ns_ < oldest) {

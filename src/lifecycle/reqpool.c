@@ -1,7 +1,5 @@
-/* reqpool.c - per-thread magazines of request blocks, balanced in whole magazines through a
- * lock-free stack. A magazine is an array of block pointers, so taking a block reads no block:
- * the allocating thread can prefetch the blocks it will hand out next (with a linked free list,
- * each allocation first had to miss on the block another core had freed to find the next). */
+/* reqpool.c - per-thread free lists of request blocks, balanced in whole batches through a
+ * lock-free stack. Nothing walks a list: a batch carries its tail and count in its first block. */
 #include "lifecycle/reqpool.h"
 
 #include <pthread.h>
@@ -21,54 +19,46 @@
 #define POOL_ENABLED 1
 #endif
 
-#define MAG_SIZE 128   /* blocks moved between threads at once */
-#define SHARED_CAP 128 /* full magazines parked in the shared stack at most */
-/* Full magazines a thread keeps for itself before it shares: an inbox's worth (1024 requests).
- * A sender and its receiver on one worker (workers.c) then reuse their own blocks, still in that
- * core's cache, instead of trading them through the shared stack with other workers (which made
- * every allocation a miss: half of a tell's time with two such pairs). */
+#define BATCH 128          /* blocks moved between threads at once */
+#define SHARED_CAP 128     /* batches parked in the shared stack at most */
+/* Batches a thread keeps for itself before it shares: an inbox's worth (1024 requests). A
+ * sender and its receiver on one worker (workers.c) then reuse their own blocks, still in that
+ * core's cache, instead of trading them through the shared stack with other workers (which
+ * made every allocation a miss: half of a tell's time with two such pairs). */
 #define LOCAL_SPARES 8
-/* Empty magazines a thread keeps (a thread that only allocates would otherwise collect every
- * magazine it emptied). */
-#define EMPTY_KEEP 4
-/* Blocks prefetched ahead of the one handed out. */
-#define PREFETCH_AHEAD 2
 
-typedef struct mag {
-    struct mag *next; /* in a stack or list of magazines */
-    uint32_t n;       /* blocks in slot[0..n) */
-    void *slot[MAG_SIZE];
-} mag_t;
+/* A free block. The first block of a full batch also describes the batch. */
+typedef struct block {
+    struct block *next;       /* within a list or batch */
+    struct block *next_batch; /* batch header: the next batch of a stack */
+    struct block *tail;       /* batch header: its last block */
+} block_t;
+
+typedef struct list {
+    block_t *head, *tail;
+    uint32_t n;
+} list_t;
 
 typedef struct cache {
-    mag_t *loaded;  /* allocations pop from it */
-    mag_t *filling; /* frees push onto it */
-    mag_t *full;    /* full magazines kept here (nfull of them) */
-    uint32_t nfull;
-    mag_t *empty; /* empty magazines for reuse (nempty of them) */
-    uint32_t nempty;
+    list_t ready;       /* blocks to allocate from */
+    list_t filling;     /* blocks freed here, becoming a batch */
+    block_t *spare;     /* whole batches kept or taken from the shared stack (headers chained) */
+    uint32_t nspare;
     bool registered;
 } cache_t;
 
-static _Atomic(mag_t *) g_shared; /* full magazines chained through next */
+static _Atomic(block_t *) g_shared; /* batch headers chained through next_batch */
 static _Atomic int g_shared_n;
 static _Thread_local cache_t tl_cache;
 static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static void mag_free(mag_t *m)
+static void free_chain(block_t *b)
 {
-    for (uint32_t i = 0; i < m->n; i++)
-        free(m->slot[i]);
-    free(m);
-}
-
-static void mag_list_free(mag_t *m)
-{
-    while (m) {
-        mag_t *next = m->next;
-        mag_free(m);
-        m = next;
+    while (b) {
+        block_t *next = b->next;
+        free(b);
+        b = next;
     }
 }
 
@@ -76,12 +66,13 @@ static void mag_list_free(mag_t *m)
 static void cache_destroy(void *arg)
 {
     cache_t *c = arg;
-    if (c->loaded) /* single magazines: their next is stale */
-        mag_free(c->loaded);
-    if (c->filling)
-        mag_free(c->filling);
-    mag_list_free(c->full);
-    mag_list_free(c->empty);
+    free_chain(c->ready.head);
+    free_chain(c->filling.head);
+    while (c->spare) {
+        block_t *batch = c->spare;
+        c->spare = batch->next_batch;
+        free_chain(batch);
+    }
     *c = (cache_t){0};
 }
 
@@ -101,75 +92,60 @@ static cache_t *cache(void)
     return c;
 }
 
-static void push_empty(cache_t *c, mag_t *m)
-{
-    if (c->nempty >= EMPTY_KEEP) {
-        free(m);
-        return;
-    }
-    m->n = 0;
-    m->next = c->empty;
-    c->empty = m;
-    c->nempty++;
-}
-
-/* A full `filling` magazine leaves: loaded if that is empty, else kept, else shared (or back to
- * malloc when the shared stack is full). */
+/* A full `filling` list leaves: it becomes `ready` if that is empty, else goes to the shared
+ * stack (or back to malloc when the stack is full). O(1). */
 static void retire_filling(cache_t *c)
 {
-    mag_t *m = c->filling;
-    c->filling = NULL;
-    if (!c->loaded || c->loaded->n == 0) {
-        if (c->loaded)
-            push_empty(c, c->loaded);
-        c->loaded = m;
+    block_t *batch = c->filling.head;
+    batch->tail = c->filling.tail;
+    c->filling = (list_t){0};
+    if (!c->ready.head) {
+        c->ready = (list_t){batch, batch->tail, BATCH};
         return;
     }
-    if (c->nfull < LOCAL_SPARES) {
-        m->next = c->full;
-        c->full = m;
-        c->nfull++;
+    if (c->nspare < LOCAL_SPARES) {
+        batch->next_batch = c->spare;
+        c->spare = batch;
+        c->nspare++;
         return;
     }
     if (atomic_load_explicit(&g_shared_n, memory_order_relaxed) >= SHARED_CAP) {
-        mag_free(m);
+        free_chain(batch);
         return;
     }
     atomic_fetch_add_explicit(&g_shared_n, 1, memory_order_relaxed);
-    mag_t *old = atomic_load_explicit(&g_shared, memory_order_relaxed);
+    block_t *old = atomic_load_explicit(&g_shared, memory_order_relaxed);
     do
-        m->next = old;
-    while (!atomic_compare_exchange_weak_explicit(&g_shared, &old, m, memory_order_release,
+        batch->next_batch = old;
+    while (!atomic_compare_exchange_weak_explicit(&g_shared, &old, batch, memory_order_release,
                                                   memory_order_relaxed));
 }
 
-/* Makes `loaded` non-empty: a kept full magazine, else the blocks freed here, else every shared
- * magazine (one exchange, so no ABA). Returns false when there is nothing. */
+/* Refills `ready` with one batch: a spare one, else the blocks freed here, else all shared
+ * batches (one exchange, so no ABA). Returns false when there is nothing. */
 static bool refill(cache_t *c)
 {
-    if (!c->full && c->filling && c->filling->n > 0) {
-        mag_t *m = c->filling;
-        c->filling = c->loaded; /* empty (or NULL): frees go there now */
-        c->loaded = m;
+    if (!c->spare && c->filling.head) {
+        c->ready = c->filling;
+        c->filling = (list_t){0};
         return true;
     }
-    if (!c->full && atomic_load_explicit(&g_shared, memory_order_relaxed)) {
-        c->full = atomic_exchange_explicit(&g_shared, NULL, memory_order_acquire);
+    if (!c->spare && atomic_load_explicit(&g_shared, memory_order_relaxed)) {
+        c->spare = atomic_exchange_explicit(&g_shared, NULL, memory_order_acquire);
         int n = 0;
-        for (mag_t *m = c->full; m; m = m->next) /* <= SHARED_CAP */
+        for (block_t *b = c->spare; b; b = b->next_batch) /* headers only: <= SHARED_CAP */
             n++;
         atomic_fetch_sub_explicit(&g_shared_n, n, memory_order_relaxed);
-        c->nfull += (uint32_t)n;
+        c->nspare += (uint32_t)n;
     }
-    if (!c->full)
-        return false;
-    mag_t *m = c->full;
-    c->full = m->next;
-    c->nfull--;
-    if (c->loaded)
-        push_empty(c, c->loaded);
-    c->loaded = m;
-    return true;
+    if (c->spare) {
+        block_t *batch = c->spare;
+        c->spare = batch->next_batch;
+        c->nspare--;
+        c->ready = (list_t){batch, batch->tail, BATCH};
+        return true;
+    }
+    return false;
 }
 
 void *actr_reqpool_alloc(size_t size)
@@ -177,20 +153,19 @@ void *actr_reqpool_alloc(size_t size)
     if (!POOL_ENABLED)
         return malloc(size);
     cache_t *c = cache();
-    if ((!c->loaded || c->loaded->n == 0) && !refill(c)) {
+    if (!c->ready.head && !refill(c)) {
         /* Cache-line aligned: a request then spans the fewest lines (request.h). */
         size_t rounded = (size + 63) & ~(size_t)63;
-        return aligned_alloc(64, rounded ? rounded : 64);
+        if (rounded < sizeof(block_t))
+            rounded = 64;
+        return aligned_alloc(64, rounded);
     }
-    mag_t *m = c->loaded;
-    void *b = m->slot[--m->n];
-    if (m->n >= PREFETCH_AHEAD) {
-        /* Likely last written on another core: start taking its lines now (requests span two
-         * lines, request.h). */
-        char *next = m->slot[m->n - PREFETCH_AHEAD];
-        __builtin_prefetch(next, 1);
-        __builtin_prefetch(next + 64, 1);
-    }
+    block_t *b = c->ready.head;
+    c->ready.head = b->next;
+    if (--c->ready.n == 0)
+        c->ready.tail = NULL;
+    else /* it was last written on another core: start fetching it now */
+        __builtin_prefetch(c->ready.head, 1);
     return b;
 }
 
@@ -201,19 +176,11 @@ void actr_reqpool_free(void *p)
         return;
     }
     cache_t *c = cache();
-    if (!c->filling) {
-        mag_t *m = c->empty;
-        if (m) {
-            c->empty = m->next;
-            c->nempty--;
-        } else if (!(m = malloc(sizeof *m))) {
-            free(p); /* no magazine: the block goes back to malloc */
-            return;
-        }
-        m->n = 0;
-        c->filling = m;
-    }
-    c->filling->slot[c->filling->n++] = p;
-    if (c->filling->n == MAG_SIZE)
+    block_t *b = p;
+    b->next = c->filling.head;
+    if (!c->filling.head)
+        c->filling.tail = b;
+    c->filling.head = b;
+    if (++c->filling.n == BATCH)
         retire_filling(c);
 }

@@ -125,11 +125,17 @@ static void full_inbox_runs_the_target_in_the_sender(uint32_t workers)
     actr_buf_release(&resp);
     assert_true(rt_wait_count(&g_received, FLOOD, RT_WAIT_MS));
     assert_int_equal(g_disorder, 0);
-    /* Most of the flood cannot fit: the sink drained it nested in the sender. */
-    assert_true(g_nested >= FLOOD / 2);
-    assert_int_equal(g_while_sender_busy, 0);
-    /* Nobody waited, so no spare worker was started. */
-    assert_int_equal(actr_hyper_worker_count(p.h), workers);
+    if (workers == 1) {
+        /* Most of the flood cannot fit: the sink drained it nested in the sender, and as nobody
+         * waited no spare worker was started. */
+        assert_true(g_nested >= FLOOD / 2);
+        assert_int_equal(g_while_sender_busy, 0);
+        assert_int_equal(actr_hyper_worker_count(p.h), 1);
+    } else {
+        /* The other worker may take the sink if the sender's thread is descheduled for long
+         * (a loaded machine), but not every time: waiting would hand it over every time. */
+        assert_true(g_nested > 0);
+    }
     pair_free(&p);
 }
 

@@ -24,9 +24,11 @@
  * of blocking calls does not create and destroy threads per call. */
 #define SPARE_LINGER_MS 500
 /* A runnable queued on a busy worker's local queue is left to it this long before an idle worker
- * takes it: longer than a turn of a streaming pair (so pairs stay on one core, their messages in
- * its cache), short enough that a long handler does not hold up the actors it made ready. */
-#define STEAL_AFTER_US 100
+ * takes it: longer than a sender needs to fill an inbox on a slow core (then it runs the receiver
+ * itself, actor.c), so pairs stay on one core with their messages in its cache; short enough that
+ * a long handler does not hold up the actors it made ready. 100 us let the idle worker split a
+ * streaming pair 5-36 times per 2 M tells in bench_inproc (1->1 between actors 1.9x slower). */
+#define STEAL_AFTER_US 300
 /* A worker picks from the shared queue before its own at least every this many picks. */
 #define SHARED_EVERY 4
 

@@ -18,7 +18,7 @@
  * Locality: an actor made ready by a worker (a handler's tell) goes to that worker's local queue
  * (submit_local), so a sender and its receiver take turns on one core with the messages still in
  * its cache, as in Erlang's and Go's schedulers. Another worker takes such an item only once it
- * waited 100 us (a busy or long turn ahead of it), and a worker about to wait hands its local
+ * waited 300 us (a busy or long turn ahead of it), and a worker about to wait hands its local
  * queue to the shared one first (share_local, block_begin).
  *
  * Idle workers spin for spin_us, watching the queue, before they sleep on a condition variable
